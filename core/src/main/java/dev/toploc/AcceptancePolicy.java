@@ -1,0 +1,75 @@
+package dev.toploc;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Thresholds a chunk's {@link ChunkStats} must stay within; a sequence is accepted iff every chunk is.
+ * A chunk passes iff {@code expMismatches <= maxExpMismatches}, {@code mantErrMean <= maxMantErrMean},
+ * {@code mantErrMedian <= maxMantErrMedian} and, when {@code maxSignMismatches >= 0},
+ * {@code signMismatches <= maxSignMismatches}.
+ *
+ * <p>The {@linkplain #defaults defaults} are the reference's (from 8B-class models). They are far too
+ * loose for small models; use a policy calibrated for the model (see {@code docs/calibration.md}).
+ *
+ * @param maxSignMismatches negative: signs are reported but not checked
+ * @param source            where the thresholds come from, shown in every report
+ */
+public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian,
+                               int maxSignMismatches, String source) {
+
+    public AcceptancePolicy {
+        if (maxExpMismatches < 0) {
+            throw new IllegalArgumentException("max exponent mismatches = " + maxExpMismatches + " (expected >= 0)");
+        }
+        if (!(maxMantErrMean >= 0) || !(maxMantErrMedian >= 0)) {
+            throw new IllegalArgumentException("mantissa thresholds must be >= 0 and not NaN (mean " + maxMantErrMean
+                    + ", median " + maxMantErrMedian + ")");
+        }
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("a policy must say where its thresholds come from");
+        }
+    }
+
+    /**
+     * The reference's thresholds, for bf16 at k = 128: at most 38 exponent mismatches, mantissa mean
+     * &le; 10 and median &le; 8 (from {@code vllm_validate_poly.py}: 90 of 128 exponents must intersect).
+     * For other k the mismatch bound scales with k; for other dtypes the mantissa bounds scale with the
+     * mantissa width ({@code x 2^(mantissaBits - 7)}). Only the bf16/k=128 values come from experiments.
+     */
+    public static AcceptancePolicy defaults(CommitSpec spec) {
+        int k = spec.topK();
+        double scale = Math.scalb(1.0, spec.dtype().mantissaBits() - 7);
+        int exp = (int) Math.round(38.0 * k / 128);
+        boolean reference = spec.dtype() == Dtype.BF16 && k == 128;
+        return new AcceptancePolicy(exp, 10 * scale, 8 * scale, -1,
+                reference ? "reference TOPLOC defaults (8B-class models, not calibrated for this model)"
+                        : "reference TOPLOC defaults scaled to " + spec.dtype().wireName() + ", k = " + k + " (not calibrated)");
+    }
+
+    /** The checks {@code stats} violates, each as {@code "exp_mismatches 57 > 38"}; empty when the chunk passes. */
+    public List<String> violations(ChunkStats stats) {
+        List<String> v = new ArrayList<>(4);
+        if (stats.expMismatches() > maxExpMismatches) {
+            v.add("exp_mismatches " + stats.expMismatches() + " > " + maxExpMismatches);
+        }
+        if (!(stats.mantErrMean() <= maxMantErrMean)) {
+            v.add("mant_err_mean " + fmt(stats.mantErrMean()) + " > " + fmt(maxMantErrMean));
+        }
+        if (!(stats.mantErrMedian() <= maxMantErrMedian)) {
+            v.add("mant_err_median " + fmt(stats.mantErrMedian()) + " > " + fmt(maxMantErrMedian));
+        }
+        if (maxSignMismatches >= 0 && stats.signMismatches() > maxSignMismatches) {
+            v.add("sign_mismatches " + stats.signMismatches() + " > " + maxSignMismatches);
+        }
+        return v;
+    }
+
+    static String fmt(double d) {
+        if (Double.isInfinite(d)) {
+            return "Infinity";
+        }
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.format(Locale.ROOT, "%.3f", d);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.toploc;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which rows of a sequence's hidden states form each commit's chunk. A chunk's values are its rows
+ * concatenated row-major into one flat vector; flat index {@code r * hidden + c} for row {@code r} of the
+ * chunk and column {@code c}.
+ *
+ * @param chunks the chunks in commit order (the prefill chunk first when present)
+ * @param rows   how many rows of states the plan reads (rows {@code 0 .. rows-1})
+ */
+public record ChunkPlan(List<Chunk> chunks, int rows) {
+
+    /**
+     * One chunk: rows {@code [firstRow, firstRow + rowCount)} of the states.
+     *
+     * @param index    position in the commit list
+     * @param prefill  whether this is the whole-prompt chunk
+     */
+    public record Chunk(int index, int firstRow, int rowCount, boolean prefill) {
+        public int endRow() {
+            return firstRow + rowCount;
+        }
+    }
+
+    public ChunkPlan {
+        chunks = List.copyOf(chunks);
+        if (chunks.isEmpty()) {
+            throw new IllegalArgumentException("a chunk plan needs at least one chunk");
+        }
+    }
+
+    public int size() {
+        return chunks.size();
+    }
+
+    public Chunk chunk(int i) {
+        return chunks.get(i);
+    }
+
+    /**
+     * The plan for a generated sequence whose states are indexed by position (prompt positions
+     * {@code 0..P-1}, then the completion).
+     *
+     * @param promptTokens     P, at least 1
+     * @param completionTokens N, at least 1
+     * @param convention       which positions the decode chunks cover
+     * @param includePrefill   whether the whole prompt is one extra leading chunk
+     * @param chunkSize        B
+     */
+    public static ChunkPlan forSequence(int promptTokens, int completionTokens, PositionConvention convention,
+                                        boolean includePrefill, int chunkSize) {
+        if (promptTokens < 1) {
+            throw new IllegalArgumentException("prompt has " + promptTokens + " tokens (expected at least 1)");
+        }
+        if (completionTokens < 1) {
+            throw new IllegalArgumentException("completion has " + completionTokens + " tokens (expected at least 1)");
+        }
+        int first = convention == PositionConvention.PRODUCED ? promptTokens - 1 : promptTokens;
+        int count = convention == PositionConvention.PRODUCED ? completionTokens : completionTokens - 1;
+        return build(includePrefill ? promptTokens : 0, first, count, chunkSize);
+    }
+
+    /**
+     * The plan for a dump in the reference's layout: {@code prefillRows} rows of the prompt (0: none, the
+     * reference's {@code skip_prefill}), then {@code decodeRows} rows, one per decode step.
+     */
+    public static ChunkPlan forRows(int prefillRows, int decodeRows, int chunkSize) {
+        if (prefillRows < 0 || decodeRows < 0) {
+            throw new IllegalArgumentException("row counts must be >= 0 (prefill " + prefillRows + ", decode " + decodeRows + ")");
+        }
+        return build(prefillRows, prefillRows, decodeRows, chunkSize);
+    }
+
+    private static ChunkPlan build(int prefillRows, int firstDecodeRow, int decodeRows, int chunkSize) {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunk size = " + chunkSize + " (expected >= 1)");
+        }
+        List<Chunk> chunks = new ArrayList<>();
+        if (prefillRows > 0) {
+            chunks.add(new Chunk(0, 0, prefillRows, true));
+        }
+        for (int r = 0; r < decodeRows; r += chunkSize) {
+            chunks.add(new Chunk(chunks.size(), firstDecodeRow + r, Math.min(chunkSize, decodeRows - r), false));
+        }
+        if (chunks.isEmpty()) {
+            throw new IllegalArgumentException("nothing to commit: no prefill chunk and no decode rows");
+        }
+        int rows = Math.max(prefillRows, firstDecodeRow + decodeRows);
+        return new ChunkPlan(chunks, rows);
+    }
+}

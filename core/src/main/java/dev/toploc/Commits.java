@@ -1,0 +1,287 @@
+package dev.toploc;
+
+import dev.toploc.internal.Gf65497;
+import dev.toploc.internal.Parallel;
+import dev.toploc.internal.PrimeField;
+import dev.toploc.internal.TopK;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Building commits from hidden states and measuring a commit against recomputed states
+ * (DESIGN sections 3 and 4). Stateless and thread-safe.
+ *
+ * <p>Per chunk: values are rounded to the commit dtype (RNE) when they are held in another format; NaN or
+ * Inf anywhere is an {@link InvalidStatesException}; the top-k by magnitude is taken with ties to the
+ * lower flat index; {@code m} is the largest modulus not above the field's prime under which the k flat
+ * indices stay distinct; and the polynomial through {@code (index mod m, pattern mod p)} is interpolated.
+ *
+ * <p>Usage (provider side; the {@code Attester} hook wraps this for engines):
+ * <pre>{@code
+ * HiddenStates states = HiddenStates.ofPatterns(bf16, Dtype.BF16, promptLen + completionLen, hidden);
+ * ChunkPlan plan = ChunkPlan.forSequence(promptLen, completionLen, PositionConvention.PRODUCED, true, 32);
+ * List<Commit> commits = Commits.commitAll(states, plan, CommitSpec.DEFAULT);
+ * }</pre>
+ */
+public final class Commits {
+    private Commits() {
+    }
+
+    /** Commits to every chunk of {@code plan}, in plan order (chunks are built in parallel, results are not order-dependent). */
+    public static List<Commit> commitAll(HiddenStates states, ChunkPlan plan, CommitSpec spec) throws InvalidStatesException {
+        checkShape(states, plan, spec);
+        Commit[] out = Parallel.map(plan.size(), new Commit[plan.size()], i -> commitChunk(states, plan.chunk(i), spec));
+        return List.of(out);
+    }
+
+    /** Commits to one chunk of {@code states}. */
+    public static Commit commitChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.of(states, chunk, spec);
+        int[] idx = v.topK(spec.topK());
+        return v.interpolate(idx);
+    }
+
+    /** Commits to a flat chunk of 16-bit (or 8-bit) patterns of {@code dtype}: {@code patterns[off, off+len)}. */
+    public static Commit commitPatterns(short[] patterns, int off, int len, Dtype dtype, int k) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
+        return v.interpolate(v.topK(k));
+    }
+
+    /** Commits to a flat chunk of fp32 values, first rounded to {@code dtype} (RNE) unless it is fp32. */
+    public static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, "chunk", 0);
+        return v.interpolate(v.topK(k));
+    }
+
+    /** Measures {@code commit} against one chunk of recomputed {@code states} (no verdict: see {@link Verifier}). */
+    public static ChunkStats checkChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Commit commit) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.of(states, chunk, spec);
+        return v.stats(v.topK(commit.k()), commit);
+    }
+
+    /** Measures {@code commit} against a flat chunk of patterns of {@code dtype}. */
+    public static ChunkStats checkPatterns(short[] patterns, int off, int len, Dtype dtype, Commit commit) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
+        return v.stats(v.topK(commit.k()), commit);
+    }
+
+    /** Measures {@code commit} against a flat chunk of fp32 values, rounded to {@code dtype} first unless it is fp32. */
+    public static ChunkStats checkFloats(float[] values, int off, int len, Dtype dtype, Commit commit) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, "chunk", 0);
+        return v.stats(v.topK(commit.k()), commit);
+    }
+
+    static void checkShape(HiddenStates states, ChunkPlan plan, CommitSpec spec) throws InvalidStatesException {
+        if (states.rows() < plan.rows()) {
+            throw new InvalidStatesException("states have " + states.rows() + " rows but the chunk plan reads " + plan.rows()
+                    + " (expected one row per position)");
+        }
+        for (ChunkPlan.Chunk c : plan.chunks()) {
+            long values = (long) c.rowCount() * states.hidden();
+            if (values < spec.topK()) {
+                throw new InvalidStatesException("chunk " + c.index() + " has " + values + " values (" + c.rowCount() + " x "
+                        + states.hidden() + "), fewer than k = " + spec.topK());
+            }
+        }
+    }
+
+    /**
+     * One chunk's values in the commit dtype: a view of 16-bit patterns ({@code pat}) or of fp32 values
+     * ({@code flt}), plus what error messages need to name it.
+     */
+    private record ChunkValues(Dtype dtype, short[] pat, float[] flt, int off, int len, String name, int hidden) {
+
+        static ChunkValues of(HiddenStates s, ChunkPlan.Chunk c, CommitSpec spec) {
+            String name = "chunk " + c.index() + " (" + (c.prefill() ? "prefill" : "decode") + " rows " + c.firstRow()
+                    + ".." + (c.endRow() - 1) + ")";
+            int off = c.firstRow() * s.hidden();
+            int len = c.rowCount() * s.hidden();
+            Dtype want = spec.dtype();
+            if (s.dtype() == want) {
+                return want == Dtype.FP32
+                        ? new ChunkValues(want, null, s.floatsUnsafe(), off, len, name, s.hidden())
+                        : new ChunkValues(want, s.patternsUnsafe(), null, off, len, name, s.hidden());
+            }
+            if (want == Dtype.FP32) {          // narrower patterns widen exactly
+                float[] f = new float[len];
+                short[] p = s.patternsUnsafe();
+                for (int i = 0; i < len; i++) {
+                    f[i] = s.dtype().toFloat(p[off + i] & 0xFFFF);
+                }
+                return new ChunkValues(want, null, f, 0, len, name, s.hidden());
+            }
+            short[] p = new short[len];         // round to the commit dtype (RNE), via exact fp32
+            if (s.dtype() == Dtype.FP32) {
+                float[] f = s.floatsUnsafe();
+                for (int i = 0; i < len; i++) {
+                    p[i] = (short) want.fromFloat(f[off + i]);
+                }
+            } else {
+                short[] src = s.patternsUnsafe();
+                for (int i = 0; i < len; i++) {
+                    p[i] = (short) want.fromFloat(s.dtype().toFloat(src[off + i] & 0xFFFF));
+                }
+            }
+            return new ChunkValues(want, p, null, 0, len, name, s.hidden());
+        }
+
+        static ChunkValues ofPatterns(short[] patterns, int off, int len, Dtype dtype, String name, int hidden) {
+            if (!dtype.fitsV1Field()) {
+                throw new IllegalArgumentException(dtype.wireName() + " values are passed as floats");
+            }
+            java.util.Objects.checkFromIndexSize(off, len, patterns.length);
+            return new ChunkValues(dtype, patterns, null, off, len, name, hidden);
+        }
+
+        static ChunkValues ofFloats(float[] values, int off, int len, Dtype dtype, String name, int hidden) {
+            java.util.Objects.checkFromIndexSize(off, len, values.length);
+            if (dtype == Dtype.FP32) {
+                return new ChunkValues(dtype, null, values, off, len, name, hidden);
+            }
+            short[] p = new short[len];
+            for (int i = 0; i < len; i++) {
+                p[i] = (short) dtype.fromFloat(values[off + i]);
+            }
+            return new ChunkValues(dtype, p, null, 0, len, name, hidden);
+        }
+
+        int pattern(int i) {
+            return pat != null ? pat[off + i] & (dtype.bits() == 8 ? 0xFF : 0xFFFF) : Float.floatToRawIntBits(flt[off + i]);
+        }
+
+        int[] topK(int k) throws InvalidStatesException {
+            if (len == 0) {
+                throw new InvalidStatesException(name + ": empty (no values to commit to)");
+            }
+            if (k > len) {
+                throw new InvalidStatesException(name + " has " + len + " values, fewer than k = " + k);
+            }
+            if (k < 1) {
+                throw new IllegalArgumentException("k = " + k + " (expected >= 1)");
+            }
+            TopK.Result r = pat != null
+                    ? TopK.select16(pat, off, len, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude())
+                    : TopK.select32(flt, off, len, k);
+            if (!r.ok()) {
+                int i = r.firstNonFinite();
+                int bits = pattern(i);
+                String where = hidden > 0 ? " at row " + (i / hidden) + " of the chunk, column " + (i % hidden) : " at flat index " + i;
+                throw new InvalidStatesException(name + ": " + (dtype.isNaN(bits) ? "NaN" : "Inf") + where + " ("
+                        + dtype.wireName() + " pattern 0x" + Integer.toHexString(bits).toUpperCase(java.util.Locale.ROOT)
+                        + "); hidden states must be finite");
+            }
+            return r.indices();
+        }
+
+        Commit interpolate(int[] idx) throws InvalidStatesException {
+            int k = idx.length;
+            if (pat != null) {
+                int m = findModulus(idx, Gf65497.P);
+                int[] x = new int[k];
+                int[] y = new int[k];
+                for (int i = 0; i < k; i++) {
+                    x[i] = idx[i] % m;
+                    y[i] = pattern(idx[i]) % Gf65497.P;
+                }
+                int[] c = Gf65497.interpolate(x, y, k);
+                long[] coeffs = new long[k];
+                for (int j = 0; j < k; j++) {
+                    coeffs[j] = c[j];
+                }
+                return Commit.ofTrusted(CommitEncoding.V1, m, coeffs);
+            }
+            PrimeField f = PrimeField.W32;
+            // Flat indices are < 2^31 < p, so the largest injective modulus is p itself.
+            long[] x = new long[k];
+            long[] y = new long[k];
+            for (int i = 0; i < k; i++) {
+                x[i] = idx[i];
+                y[i] = Integer.toUnsignedLong(pattern(idx[i])) % f.prime();
+            }
+            return Commit.ofTrusted(CommitEncoding.W32, f.prime(), f.interpolate(x, y, k));
+        }
+
+        /** Largest m <= maxM with all idx mod m distinct; below k no m can be (pigeonhole). */
+        private int findModulus(int[] idx, int maxM) throws InvalidStatesException {
+            int k = idx.length;
+            if (idx[k - 1] < maxM) {           // idx ascending and all below maxM: already distinct
+                return maxM;
+            }
+            long[] seen = new long[(maxM >>> 6) + 1];
+            for (int m = maxM; m >= k; m--) {
+                int i = 0;
+                for (; i < k; i++) {
+                    int r = idx[i] % m;
+                    long bit = 1L << r;
+                    if ((seen[r >>> 6] & bit) != 0) {
+                        break;
+                    }
+                    seen[r >>> 6] |= bit;
+                }
+                for (int j = 0; j < Math.min(i + 1, k); j++) {
+                    int r = idx[j] % m;
+                    seen[r >>> 6] &= ~(1L << r);
+                }
+                if (i == k) {
+                    return m;
+                }
+            }
+            throw new InvalidStatesException(name + ": no modulus in " + k + ".." + maxM + " keeps the " + k + " top-k indices distinct");
+        }
+
+        ChunkStats stats(int[] idx, Commit commit) {
+            int k = idx.length;
+            int[] claimed = new int[k];
+            long[] c = commit.coefficientsUnsafe();
+            if (commit.encoding() == CommitEncoding.V1) {
+                int m = (int) commit.modulus();
+                int[] xs = new int[k];
+                int[] ci = new int[c.length];
+                for (int i = 0; i < k; i++) {
+                    xs[i] = idx[i] % m;
+                }
+                for (int j = 0; j < c.length; j++) {
+                    ci[j] = (int) c[j];
+                }
+                Gf65497.evaluateMany(ci, xs, k, claimed);
+            } else {
+                PrimeField f = new PrimeField(commit.encoding().prime());
+                for (int i = 0; i < k; i++) {
+                    claimed[i] = (int) f.evaluate(c, idx[i] % commit.modulus());
+                }
+            }
+            int bits = dtype.bits();
+            long validMask = bits == 32 ? 0xFFFFFFFFL : (1L << bits) - 1;
+            int expMismatches = 0;
+            int signMismatches = 0;
+            int[] errs = new int[k];
+            int n = 0;
+            for (int i = 0; i < k; i++) {
+                int own = pattern(idx[i]);
+                int theirs = claimed[i];
+                if ((Integer.toUnsignedLong(theirs) & ~validMask) != 0) {   // not even a pattern of this dtype
+                    expMismatches++;
+                    signMismatches++;
+                    continue;
+                }
+                if (dtype.sign(own) != dtype.sign(theirs)) {
+                    signMismatches++;
+                }
+                if (dtype.exponent(own) != dtype.exponent(theirs)) {
+                    expMismatches++;
+                } else {
+                    errs[n++] = Math.abs(dtype.mantissa(own) - dtype.mantissa(theirs));
+                }
+            }
+            if (n == 0) {
+                return new ChunkStats(k, expMismatches, signMismatches, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+            }
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += errs[i];
+            }
+            Arrays.sort(errs, 0, n);
+            return new ChunkStats(k, expMismatches, signMismatches, (double) sum / n, errs[n / 2]);
+        }
+    }
+}

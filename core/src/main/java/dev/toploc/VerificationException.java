@@ -1,0 +1,20 @@
+package dev.toploc;
+
+/**
+ * The commits do not match the recomputed states within the policy: the claim is rejected. The message
+ * names the first failing chunk and every check it failed; {@link #report()} has all chunks.
+ */
+public final class VerificationException extends TopLocException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient VerificationReport report;
+
+    public VerificationException(String message, VerificationReport report) {
+        super(message);
+        this.report = report;
+    }
+
+    public VerificationReport report() {
+        return report;
+    }
+}

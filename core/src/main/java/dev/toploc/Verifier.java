@@ -1,0 +1,81 @@
+package dev.toploc;
+
+import dev.toploc.internal.Parallel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks a sequence's commits against hidden states the verifier computed itself (DESIGN section 4).
+ *
+ * <p><b>Security guarantees.</b> Every commit is checked; a commit list whose length, encoding or k does
+ * not match the plan and spec is a {@link CommitFormatException}, never a partial pass. The states must
+ * be the verifier's own recomputation with the claimed weights and tokens: checking commits against
+ * states the prover supplied proves nothing. What acceptance does and does not prove is in
+ * {@code docs/threat-model.md}.
+ *
+ * <p>Usage (client side):
+ * <pre>{@code
+ * HiddenStates mine = ...;   // the runtime's prefill over prompt + completion
+ * ChunkPlan plan = ChunkPlan.forSequence(p, n, PositionConvention.PRODUCED, true, 32);
+ * try {
+ *     VerificationReport shown = Verifier.verify(mine, plan, CommitSpec.DEFAULT, commits, policy);
+ * } catch (VerificationException rejected) {
+ *     System.err.println(rejected.getMessage());   // names the failing chunk and check
+ * }
+ * }</pre>
+ */
+public final class Verifier {
+    private Verifier() {
+    }
+
+    /**
+     * Measures every chunk and applies {@code policy}; returns the report whatever the verdict (for
+     * display). Prefer {@link #verify}, whose verdict cannot be ignored.
+     */
+    public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                           AcceptancePolicy policy) throws CommitFormatException, InvalidStatesException {
+        if (commits.size() != plan.size()) {
+            long prefill = plan.chunks().stream().filter(ChunkPlan.Chunk::prefill).count();
+            throw new CommitFormatException("commit count " + commits.size() + " does not match the chunk plan's "
+                    + plan.size() + " chunks (" + (prefill > 0 ? "1 prefill + " : "") + (plan.size() - prefill)
+                    + " decode chunks of up to " + spec.chunkSize() + " positions)");
+        }
+        for (int i = 0; i < commits.size(); i++) {
+            Commit c = commits.get(i);
+            if (c.encoding() != spec.encoding()) {
+                throw new CommitFormatException("commit " + i + ": encoding " + c.encoding().wireName() + " does not match "
+                        + spec.encoding().wireName() + " (the encoding of " + spec.dtype().wireName() + " commits)");
+            }
+            if (c.k() != spec.topK()) {
+                throw new CommitFormatException("commit " + i + ": has k = " + c.k() + " coefficients, expected k = " + spec.topK());
+            }
+        }
+        Commits.checkShape(states, plan, spec);
+        VerificationReport.ChunkResult[] results = Parallel.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
+            ChunkStats stats = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i));
+            return new VerificationReport.ChunkResult(plan.chunk(i), stats, policy.violations(stats));
+        });
+        return new VerificationReport(List.of(results), policy);
+    }
+
+    /**
+     * Checks and decides: returns the report when every chunk passes, throws {@link VerificationException}
+     * naming the first failing chunk and its failed checks otherwise.
+     */
+    public static VerificationReport verify(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                            AcceptancePolicy policy) throws TopLocException {
+        VerificationReport report = check(states, plan, spec, commits, policy);
+        List<VerificationReport.ChunkResult> failed = report.failures();
+        if (!failed.isEmpty()) {
+            VerificationReport.ChunkResult first = failed.get(0);
+            List<String> parts = new ArrayList<>();
+            parts.add("rejected: " + first.label() + ": " + String.join(", ", first.violations()));
+            if (failed.size() > 1) {
+                parts.add("and " + (failed.size() - 1) + " more of " + report.chunks().size() + " chunks failed");
+            }
+            parts.add("policy: " + policy.source());
+            throw new VerificationException(String.join("; ", parts), report);
+        }
+        return report;
+    }
+}
