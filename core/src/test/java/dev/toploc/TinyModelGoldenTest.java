@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The embedded tiny trained model's golden states (PyTorch): the reference commits made from its bf16
  * states are reproduced byte for byte from the same states, under both position conventions, wherever
- * the chunk has no tie at its k-th magnitude (10 of the 18 chunks; real bf16 states tie often), and checking them
+ * the chunk has no tie at its k-th magnitude (7 of the 14 chunks; real bf16 states tie often), and checking them
  * against PyTorch's fp32 states gives exactly the statistics the reference recorded.
  */
 class TinyModelGoldenTest {

@@ -64,13 +64,19 @@ public final class Gf65497 {
     /**
      * Newton interpolation: the unique polynomial of degree &lt; n through {@code (x[i], y[i])}, returned as
      * monomial coefficients {@code c[0..n)} in ascending order. {@code x} must be distinct elements of
-     * the field and {@code y} elements of it; neither array is modified.
+     * the field and {@code y} elements of it; neither array is modified. Vector or scalar by
+     * {@link Simd#ENABLED}; the two are bit-identical (exact arithmetic in the same field).
      *
      * <p>Divided differences in place (column j uses points i-j..i), then the Newton form
-     * {@code c0 + c1(X-x0) + c2(X-x0)(X-x1) + ...} is expanded by Horner's rule from the top:
+     * {@code d0 + d1(X-x0) + d2(X-x0)(X-x1) + ...} is expanded by Horner's rule from the top:
      * {@code a <- a*(X - x_i) + d_i}.
      */
     public static int[] interpolate(int[] x, int[] y, int n) {
+        return Simd.ENABLED ? interpolateVector(x, y, n) : interpolateScalar(x, y, n);
+    }
+
+    /** Scalar twin of {@link #interpolateVector}. */
+    public static int[] interpolateScalar(int[] x, int[] y, int n) {
         int[] d = new int[n];
         System.arraycopy(y, 0, d, 0, n);
         for (int j = 1; j < n; j++) {
@@ -89,6 +95,69 @@ public final class Gf65497 {
             a[0] = add(mul(negX, a[0]), d[i]);
         }
         return a;
+    }
+
+    /**
+     * The same two loops with the Vector API. Both inner loops update an array in place from its own
+     * element and its left neighbour, so they run over blocks of lanes from the top down: a block reads
+     * only elements that no block has written yet (its own, and the one below it, which belongs to the
+     * next block down), then the leftover low elements run scalar, also top down. The inverses of the
+     * differences are gathered from the table.
+     */
+    public static int[] interpolateVector(int[] x, int[] y, int n) {
+        var species = Simd.INTS;
+        int lanes = species.length();
+        int[] d = new int[n];
+        System.arraycopy(y, 0, d, 0, n);
+        int[] diff = new int[n];
+        for (int j = 1; j < n; j++) {
+            int i = n - lanes;
+            for (; i >= j; i -= lanes) {
+                subV(IntVector.fromArray(species, x, i), IntVector.fromArray(species, x, i - j)).intoArray(diff, i);
+                IntVector inv = IntVector.fromArray(species, INV, 0, diff, i);
+                IntVector num = subV(IntVector.fromArray(species, d, i), IntVector.fromArray(species, d, i - 1));
+                mulV(num, inv).intoArray(d, i);
+            }
+            for (int r = i + lanes - 1; r >= j; r--) {
+                d[r] = mul(sub(d[r], d[r - 1]), INV[sub(x[r], x[r - j])]);
+            }
+        }
+        int[] a = new int[n];
+        a[0] = d[n - 1];
+        for (int i = n - 2, deg = 0; i >= 0; i--, deg++) {
+            int negX = x[i] == 0 ? 0 : P - x[i];
+            IntVector nx = IntVector.broadcast(species, negX);
+            a[deg + 1] = a[deg];
+            int j = deg + 1 - lanes;
+            for (; j >= 1; j -= lanes) {
+                addV(IntVector.fromArray(species, a, j - 1), mulV(nx, IntVector.fromArray(species, a, j))).intoArray(a, j);
+            }
+            for (int r = j + lanes - 1; r >= 1; r--) {
+                a[r] = add(a[r - 1], mul(negX, a[r]));
+            }
+            a[0] = add(mul(negX, a[0]), d[i]);
+        }
+        return a;
+    }
+
+    private static IntVector reduceV(IntVector u) {
+        IntVector t = u.lanewise(VectorOperators.LSHR, 16).mul(39).add(u.and(0xFFFF));
+        t = t.lanewise(VectorOperators.LSHR, 16).mul(39).add(t.and(0xFFFF));
+        return t.sub(P, t.compare(VectorOperators.GE, P));
+    }
+
+    private static IntVector mulV(IntVector a, IntVector b) {
+        return reduceV(a.mul(b));
+    }
+
+    private static IntVector addV(IntVector a, IntVector b) {
+        IntVector s = a.add(b);
+        return s.sub(P, s.compare(VectorOperators.GE, P));
+    }
+
+    private static IntVector subV(IntVector a, IntVector b) {
+        IntVector s = a.sub(b);
+        return s.add(P, s.compare(VectorOperators.LT, 0));
     }
 
     /** Horner evaluation of {@code sum c[j] X^j} at one point (both in the field). */
@@ -121,19 +190,12 @@ public final class Gf65497 {
         var species = Simd.INTS;
         int lanes = species.length();
         int bound = species.loopBound(n);
-        IntVector p = IntVector.broadcast(species, P);
-        IntVector low16 = IntVector.broadcast(species, 0xFFFF);
         int i = 0;
         for (; i < bound; i += lanes) {
             IntVector x = IntVector.fromArray(species, xs, i);
             IntVector acc = IntVector.zero(species);
             for (int j = c.length - 1; j >= 0; j--) {
-                IntVector u = acc.mul(x);                                    // exact low 32 bits
-                IntVector t = u.lanewise(VectorOperators.LSHR, 16).mul(39).add(u.and(low16));
-                t = t.lanewise(VectorOperators.LSHR, 16).mul(39).add(t.and(low16));
-                t = t.sub(p, t.compare(VectorOperators.GE, p));               // now in [0, P)
-                t = t.add(c[j]);                                              // + coefficient, < 2P
-                acc = t.sub(p, t.compare(VectorOperators.GE, p));
+                acc = addV(mulV(acc, x), IntVector.broadcast(species, c[j]));
             }
             acc.intoArray(out, i);
         }

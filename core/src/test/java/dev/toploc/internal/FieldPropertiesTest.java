@@ -96,7 +96,20 @@ class FieldPropertiesTest {
         int[] y = r.ints(n, 0, P).toArray();
         PrimeField generic = new PrimeField(P);
         long[] c = generic.interpolate(IntStream.of(x).asLongStream().toArray(), IntStream.of(y).asLongStream().toArray(), n);
-        assertArrayEquals(c, IntStream.of(Gf65497.interpolate(x, y, n)).asLongStream().toArray());
+        assertArrayEquals(c, IntStream.of(Gf65497.interpolateScalar(x, y, n)).asLongStream().toArray());
+    }
+
+    @Property(tries = 60, seed = "20261128")
+    void vectorInterpolation_isBitIdenticalToScalar(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed) {
+        Random r = new Random(seed);
+        int[] x = distinctXs(r, n, P);
+        if (n > 3) {
+            x[n / 2] = 0;               // zero and P-1 exercise the edges of sub/neg
+            x[1] = P - 1;
+            x = IntStream.of(x).distinct().toArray();
+        }
+        int[] y = r.ints(x.length, 0, P).toArray();
+        assertArrayEquals(Gf65497.interpolateScalar(x, y, x.length), Gf65497.interpolateVector(x, y, x.length));
     }
 
     @Property(tries = 30, seed = "20261128")
