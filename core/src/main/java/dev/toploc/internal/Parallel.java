@@ -27,6 +27,20 @@ public final class Parallel {
         threads = n;
     }
 
+    /**
+     * Runs {@code body} for {@code 0..n-1}, each index once, on up to {@link #threads()} threads. The body
+     * must write only what belongs to its index.
+     */
+    public static void forEach(int n, java.util.function.IntConsumer body) {
+        if (threads == 1 || n < 2) {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+        } else {
+            IntStream.range(0, n).parallel().forEach(body);
+        }
+    }
+
     /** A task that may fail with a checked exception. */
     @FunctionalInterface
     public interface Task<T, E extends Exception> {

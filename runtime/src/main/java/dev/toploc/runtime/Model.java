@@ -1,0 +1,485 @@
+package dev.toploc.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.Dtype;
+import dev.toploc.HiddenStates;
+import dev.toploc.internal.Parallel;
+import dev.toploc.runtime.internal.Attention;
+import dev.toploc.runtime.internal.KvCache;
+import dev.toploc.runtime.internal.Matmul;
+import dev.toploc.runtime.internal.Rope;
+import dev.toploc.runtime.internal.Safetensors;
+import dev.toploc.runtime.internal.Weight;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A Llama-family model (Llama 2/3, Mistral, Qwen2) loaded from a HuggingFace folder, and its forward pass.
+ *
+ * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
+ * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
+ * weights, say) materializes a rounded copy, cached per mode unless layers are streamed.
+ *
+ * <p>Usage:
+ * <pre>{@code
+ * try (Model m = Model.load(Path.of("test-vectors/models/tiny-fortunes-llama"))) {
+ *     HiddenStates states = m.prefillStates(tokenIds, ComputeMode.FP32);   // final-norm output per position
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe for concurrent forward passes; {@link #close()} unmaps the files (no pass may be running).
+ */
+public final class Model implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final ModelConfig cfg;
+    private final Arena arena;
+    private final List<Path> weightFiles;
+    private final Weight embed;
+    private final Weight lmHead;
+    private final float[] finalNorm;
+    private final Layer[] layers;
+    private final Rope rope;
+    private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
+    private volatile ModelIdentity identity;
+
+    /** One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode). */
+    private record Layer(float[] inNorm, Weight q, Weight k, Weight v, Weight o, float[] qBias, float[] kBias, float[] vBias,
+                         float[] postNorm, Weight gate, Weight up, Weight down) {
+    }
+
+    private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
+                  float[] finalNorm, Layer[] layers) {
+        this.dir = dir;
+        this.cfg = cfg;
+        this.arena = arena;
+        this.weightFiles = weightFiles;
+        this.embed = embed;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        this.rope = new Rope(cfg);
+    }
+
+    /** Loads {@code config.json} and the weights ({@code model.safetensors}, or shards listed in {@code model.safetensors.index.json}). */
+    public static Model load(Path dir) throws ModelFormatException {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + ": not a directory (expected a HuggingFace model folder)");
+        }
+        ModelConfig cfg = ModelConfig.read(dir.resolve("config.json"));
+        List<Path> files = weightFiles(dir);
+        Arena arena = Arena.ofShared();
+        try {
+            Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
+            for (Path f : files) {
+                Safetensors st = Safetensors.open(f, arena);
+                for (var e : st.entries().entrySet()) {
+                    if (tensors.put(e.getKey(), e.getValue()) != null) {
+                        throw new ModelFormatException(f.getFileName() + ": tensor '" + e.getKey() + "' also appears in another shard");
+                    }
+                }
+            }
+            Loader ld = new Loader(tensors, files);
+            int d = cfg.hiddenSize();
+            int hd = cfg.headDim();
+            int qOut = cfg.numHeads() * hd;
+            int kvOut = cfg.numKvHeads() * hd;
+            Weight embed = ld.matrix("model.embed_tokens.weight", cfg.vocabSize(), d);
+            Weight lmHead = cfg.tieWordEmbeddings() && !tensors.containsKey("lm_head.weight")
+                    ? embed : ld.matrix("lm_head.weight", cfg.vocabSize(), d);
+            Layer[] layers = new Layer[cfg.numLayers()];
+            for (int l = 0; l < layers.length; l++) {
+                String p = "model.layers." + l + ".";
+                boolean bias = cfg.attentionBias();
+                layers[l] = new Layer(
+                        ld.vector(p + "input_layernorm.weight", d),
+                        ld.matrix(p + "self_attn.q_proj.weight", qOut, d),
+                        ld.matrix(p + "self_attn.k_proj.weight", kvOut, d),
+                        ld.matrix(p + "self_attn.v_proj.weight", kvOut, d),
+                        ld.matrix(p + "self_attn.o_proj.weight", d, qOut),
+                        bias ? ld.vector(p + "self_attn.q_proj.bias", qOut) : null,
+                        bias ? ld.vector(p + "self_attn.k_proj.bias", kvOut) : null,
+                        bias ? ld.vector(p + "self_attn.v_proj.bias", kvOut) : null,
+                        ld.vector(p + "post_attention_layernorm.weight", d),
+                        ld.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), d),
+                        ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
+                        ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()));
+            }
+            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers);
+        } catch (ModelFormatException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static List<Path> weightFiles(Path dir) throws ModelFormatException {
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (Files.exists(index)) {
+            JsonNode n;
+            try {
+                if (Files.size(index) > ModelConfig.MAX_CONFIG_BYTES * 64) {
+                    throw new ModelFormatException(index.getFileName() + ": too large for a shard index");
+                }
+                n = JSON.readTree(index.toFile());
+            } catch (IOException e) {
+                throw new ModelFormatException(index.getFileName() + ": not readable JSON (" + e.getMessage() + ")", e);
+            }
+            JsonNode map = n == null ? null : n.get("weight_map");
+            if (map == null || !map.isObject() || map.isEmpty()) {
+                throw new ModelFormatException(index.getFileName() + ": weight_map is missing or empty");
+            }
+            TreeSet<String> names = new TreeSet<>();
+            for (JsonNode f : map) {
+                String name = f.asText();
+                if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+                    throw new ModelFormatException(index.getFileName() + ": shard name '" + name + "' is not a plain file name");
+                }
+                names.add(name);
+            }
+            List<Path> files = new ArrayList<>();
+            for (String name : names) {
+                Path f = dir.resolve(name);
+                if (!Files.isRegularFile(f)) {
+                    throw new ModelFormatException(index.getFileName() + ": shard " + name + " is missing from " + dir);
+                }
+                files.add(f);
+            }
+            return files;
+        }
+        Path single = dir.resolve("model.safetensors");
+        if (Files.isRegularFile(single)) {
+            return List.of(single);
+        }
+        throw new ModelFormatException(dir + ": no model.safetensors and no model.safetensors.index.json");
+    }
+
+    /** Looks tensors up with the errors a user can act on. */
+    private record Loader(Map<String, Safetensors.Entry> tensors, List<Path> files) {
+        Safetensors.Entry entry(String name, long... shape) throws ModelFormatException {
+            Safetensors.Entry e = tensors.get(name);
+            if (e == null) {
+                throw new ModelFormatException("tensor '" + name + "' is missing from " + files.stream().map(p -> p.getFileName().toString()).toList());
+            }
+            if (!Arrays.equals(e.shape(), shape)) {
+                throw new ModelFormatException("tensor '" + name + "' has shape " + Arrays.toString(e.shape())
+                        + " (expected " + Arrays.toString(shape) + " from config.json)");
+            }
+            if (!e.dtype().equals("BF16") && !e.dtype().equals("F16") && !e.dtype().equals("F32")) {
+                throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " (expected BF16, F16 or F32)");
+            }
+            return e;
+        }
+
+        Weight matrix(String name, int rows, int cols) throws ModelFormatException {
+            Safetensors.Entry e = entry(name, rows, cols);
+            return new Weight(e.data(), Weight.Kind.valueOf(e.dtype().equals("BF16") ? "BF16" : e.dtype()), rows, cols);
+        }
+
+        float[] vector(String name, int n) throws ModelFormatException {
+            Safetensors.Entry e = entry(name, n);
+            Weight w = new Weight(e.data(), Weight.Kind.valueOf(e.dtype()), 1, n);
+            float[] out = new float[n];
+            w.row(0, out, 0);
+            return out;
+        }
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** The model's identity digests (computed once, on first call: it reads every weight file). */
+    public ModelIdentity identity() throws IOException {
+        ModelIdentity id = identity;
+        if (id == null) {
+            id = computeIdentity(dir, weightFiles);
+            identity = id;
+        }
+        return id;
+    }
+
+    static ModelIdentity computeIdentity(Path dir, List<Path> files) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<String> digests = new ArrayList<>();
+        MessageDigest all = sha256();
+        for (Path f : files) {
+            byte[] d = digest(f);
+            names.add(f.getFileName().toString());
+            digests.add(HexFormat.of().formatHex(d));
+            all.update(d);
+        }
+        return new ModelIdentity(names, digests, HexFormat.of().formatHex(all.digest()),
+                HexFormat.of().formatHex(digest(dir.resolve("config.json"))));
+    }
+
+    private static byte[] digest(Path f) throws IOException {
+        MessageDigest md = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return md.digest();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ forward pass
+
+    /** Final-norm hidden states of every position of {@code tokens} ({@code tokens.length x hidden}, row-major). */
+    public float[] prefill(int[] tokens, ComputeMode mode) {
+        return prefill(tokens, mode, false);
+    }
+
+    /**
+     * As {@link #prefill(int[], ComputeMode)}; with {@code streamLayers} each layer's weights are released
+     * after use (mapped pages handed back to the OS, rounded copies not cached), so only one layer need be
+     * resident: the results are identical.
+     */
+    public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers) {
+        Session s = new Session(mode, tokens.length, streamLayers);
+        return s.append(tokens);
+    }
+
+    /** {@link #prefill(int[], ComputeMode)} as {@link HiddenStates} in the mode's dtype. */
+    public HiddenStates prefillStates(int[] tokens, ComputeMode mode) {
+        return toStates(prefill(tokens, mode), tokens.length, cfg.hiddenSize(), mode);
+    }
+
+    /** Wraps final-norm rows computed in {@code mode} as states of the mode's dtype (exact: the values are representable). */
+    public static HiddenStates toStates(float[] hidden, int rows, int width, ComputeMode mode) {
+        if (mode == ComputeMode.FP32) {
+            return HiddenStates.ofFloats(hidden, rows, width);
+        }
+        short[] p = new short[rows * width];
+        Dtype dt = mode.dtype();
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (short) dt.fromFloat(hidden[i]);
+        }
+        return HiddenStates.ofPatterns(p, dt, rows, width);
+    }
+
+    /** Logits of one final-norm row: {@code lm_head} applied in {@code mode} (rounded to its dtype). */
+    public float[] logits(float[] hidden, int row, ComputeMode mode) {
+        int d = cfg.hiddenSize();
+        float[] x = Arrays.copyOfRange(hidden, row * d, row * d + d);
+        float[] y = new float[cfg.vocabSize()];
+        Matmul.matmul(x, 1, adapt(lmHead, mode), null, y);
+        mode.round(y, 0, y.length);
+        return y;
+    }
+
+    /** Opens a decoding session with a KV cache for up to {@code capacity} positions. */
+    public Session session(ComputeMode mode, int capacity) {
+        return new Session(mode, capacity, false);
+    }
+
+    /** Incremental forward passes over one sequence, reusing a KV cache. Not thread-safe. */
+    public final class Session {
+        private final ComputeMode mode;
+        private final KvCache cache;
+        private final boolean stream;
+
+        Session(ComputeMode mode, int capacity, boolean stream) {
+            this.mode = mode;
+            this.cache = new KvCache(cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity);
+            this.stream = stream;
+        }
+
+        /** Positions processed so far. */
+        public int length() {
+            return cache.length();
+        }
+
+        public ComputeMode mode() {
+            return mode;
+        }
+
+        /** Runs {@code tokens} at the next positions; returns their final-norm hidden rows. */
+        public float[] append(int... tokens) {
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException("no tokens to run (expected at least 1)");
+            }
+            if (cache.length() + tokens.length > cache.capacity()) {
+                throw new IllegalArgumentException("sequence of " + (cache.length() + tokens.length)
+                        + " positions exceeds this session's capacity of " + cache.capacity());
+            }
+            for (int i = 0; i < tokens.length; i++) {
+                if (tokens[i] < 0 || tokens[i] >= cfg.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + tokens[i] + " at index " + i
+                            + " is out of range (expected 0.." + (cfg.vocabSize() - 1) + ")");
+                }
+            }
+            float[] out = forward(tokens, cache, mode, stream);
+            cache.advance(tokens.length);
+            return out;
+        }
+
+        /** Logits for row {@code row} of hidden rows returned by {@link #append}. */
+        public float[] logits(float[] hidden, int row) {
+            return Model.this.logits(hidden, row, mode);
+        }
+    }
+
+    private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream) {
+        int T = tokens.length;
+        int start = cache.length();
+        int d = cfg.hiddenSize();
+        int hd = cfg.headDim();
+        int heads = cfg.numHeads();
+        int kvHeads = cfg.numKvHeads();
+        int inter = cfg.intermediateSize();
+        float eps = (float) cfg.rmsNormEps();
+
+        float[] x = new float[T * d];
+        for (int t = 0; t < T; t++) {
+            embed.row(tokens[t], x, t * d);
+        }
+        mode.round(x, 0, x.length);
+        float[][] rot = rope.tables(start, T, mode);
+        float[] h = new float[T * d];
+        float[] q = new float[T * heads * hd];
+        float[] k = new float[T * kvHeads * hd];
+        float[] v = new float[T * kvHeads * hd];
+        float[] att = new float[T * heads * hd];
+        float[] o = new float[T * d];
+        float[] gate = new float[T * inter];
+        float[] up = new float[T * inter];
+        boolean vector = Attention.vectorDefault();
+        Layer[] ls = stream ? layers : adaptedLayers(mode);
+        for (int l = 0; l < ls.length; l++) {
+            Layer L = stream ? adapt(layers[l], mode) : ls[l];
+            rmsNorm(x, T, d, L.inNorm, eps, mode, h);
+            linear(h, T, L.q, L.qBias, mode, q);
+            linear(h, T, L.k, L.kBias, mode, k);
+            linear(h, T, L.v, L.vBias, mode, v);
+            rope.apply(q, T, heads, rot, mode);
+            rope.apply(k, T, kvHeads, rot, mode);
+            KvCache.Layer kv = cache.layer(l);
+            kv.store(k, v, start, T);
+            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.slidingWindow(), mode, att, vector);
+            linear(att, T, L.o, null, mode, o);
+            addInPlace(x, o, mode);
+            rmsNorm(x, T, d, L.postNorm, eps, mode, h);
+            linear(h, T, L.gate, null, mode, gate);
+            linear(h, T, L.up, null, mode, up);
+            for (int i = 0; i < gate.length; i++) {
+                float g = gate[i];
+                gate[i] = mode.round(mode.round(g / (1f + (float) Math.exp(-g))) * up[i]);
+            }
+            linear(gate, T, L.down, null, mode, o);
+            addInPlace(x, o, mode);
+            if (stream) {
+                release(layers[l]);
+            }
+        }
+        float[] out = new float[T * d];
+        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out);
+        return out;
+    }
+
+    private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y) {
+        Matmul.matmul(x, T, w, bias, y);
+        mode.round(y, 0, T * w.rows());
+    }
+
+    private static float[] addInPlace(float[] x, float[] y, ComputeMode mode) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] = mode.round(x[i] + y[i]);
+        }
+        return x;
+    }
+
+    /**
+     * {@code transformers}' LlamaRMSNorm: in fp32, {@code x * rsqrt(mean(x^2) + eps)} (the sum of squares
+     * fma-accumulated in increasing index), rounded to the compute dtype, then times the weight, rounded.
+     */
+    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out) {
+        Parallel.forEach(T, t -> {
+            int off = t * d;
+            float ss = 0f;
+            for (int i = 0; i < d; i++) {
+                ss = Math.fma(x[off + i], x[off + i], ss);
+            }
+            float r = (float) (1.0 / Math.sqrt(ss / d + eps));
+            for (int i = 0; i < d; i++) {
+                out[off + i] = mode.round(w[i] * mode.round(x[off + i] * r));
+            }
+        });
+    }
+
+    private synchronized Layer[] adaptedLayers(ComputeMode mode) {
+        return adapted.computeIfAbsent(mode, m -> {
+            Layer[] a = new Layer[layers.length];
+            for (int l = 0; l < a.length; l++) {
+                a[l] = adapt(layers[l], m);
+            }
+            return a;
+        });
+    }
+
+    private static Layer adapt(Layer L, ComputeMode m) {
+        return new Layer(m.rounded(L.inNorm), adapt(L.q, m), adapt(L.k, m), adapt(L.v, m), adapt(L.o, m),
+                m.rounded(L.qBias), m.rounded(L.kBias), m.rounded(L.vBias),
+                m.rounded(L.postNorm), adapt(L.gate, m), adapt(L.up, m), adapt(L.down, m));
+    }
+
+    /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */
+    private static Weight adapt(Weight w, ComputeMode m) {
+        boolean asStored = m == ComputeMode.FP32
+                || (m == ComputeMode.BF16 && w.kind() == Weight.Kind.BF16)
+                || (m == ComputeMode.FP16 && w.kind() == Weight.Kind.F16);
+        if (asStored) {
+            return w;
+        }
+        long n = (long) w.rows() * w.cols();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a " + w.rows() + " x " + w.cols() + " matrix is too large to round to " + m.wireName());
+        }
+        float[] r = new float[(int) n];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = m.round(w.get(i));
+        }
+        return Weight.ofFloats(r, w.rows(), w.cols());
+    }
+
+    private static void release(Layer L) {
+        for (Weight w : new Weight[] {L.q, L.k, L.v, L.o, L.gate, L.up, L.down}) {
+            MemorySegment s = w.segment();
+            if (s.isMapped()) {
+                s.unload();
+            }
+        }
+    }
+
+    /** Unmaps the weight files. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.toploc.runtime.internal;
+
+import dev.toploc.internal.Parallel;
+import dev.toploc.internal.Simd;
+import dev.toploc.runtime.ComputeMode;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Causal multi-head attention with grouped key/value heads over a KV cache, as {@code transformers}'
+ * eager attention: {@code softmax(q k^T / sqrt(d) + mask)} computed in fp32 and rounded to the compute
+ * dtype, then {@code p v}.
+ *
+ * <p><b>Order of operations</b> (fixed; the vector and scalar paths are bit-identical): a score is
+ * {@code fma}-accumulated over the head dimension in increasing order from 0, rounded to the compute
+ * dtype, divided by {@code sqrt(d)} and rounded again (the reference computes matmul, then the division,
+ * in the compute dtype); the softmax takes the exact maximum, {@code exp(score - max)} in fp32 (via
+ * {@link Math#exp} on the fp32 difference), their sum in increasing key order, and a division, then
+ * rounds; each output element {@code fma}-accumulates {@code p[s] * v[s]} in increasing key order from 0
+ * and is rounded. Vectors run across keys (scores) and across the head dimension (outputs), never
+ * across a sum, so the order above holds in each lane. Heads run in parallel; each writes its own slice.
+ */
+public final class Attention {
+    private Attention() {
+    }
+
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * @param q       queries, tokens x heads x headDim
+     * @param cache   keys/values of this layer with the new tokens already stored
+     * @param start   position of the first new token
+     * @param tokens  number of new tokens
+     * @param window  sliding window (0: none): key s is visible from position p iff p - s < window
+     * @param out     tokens x heads x headDim
+     */
+    public static void attend(float[] q, KvCache.Layer cache, int start, int tokens, int heads, int kvHeads, int headDim,
+                              int window, ComputeMode mode, float[] out, boolean vector) {
+        int group = heads / kvHeads;
+        float sqrtD = (float) Math.sqrt(headDim);
+        Parallel.forEach(heads, h -> {
+            int g = h / group;
+            float[] scores = new float[start + tokens];
+            for (int t = 0; t < tokens; t++) {
+                int pos = start + t;
+                int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                int qOff = (t * heads + h) * headDim;
+                if (vector) {
+                    scoresVector(q, qOff, cache, g, headDim, lo, pos, scores);
+                } else {
+                    scoresScalar(q, qOff, cache, g, headDim, lo, pos, scores);
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int s = lo; s <= pos; s++) {
+                    float v = mode.round(mode.round(scores[s]) / sqrtD);
+                    scores[s] = v;
+                    max = Math.max(max, v);
+                }
+                float sum = 0f;
+                for (int s = lo; s <= pos; s++) {
+                    float e = (float) Math.exp(scores[s] - max);
+                    scores[s] = e;
+                    sum += e;
+                }
+                for (int s = lo; s <= pos; s++) {
+                    scores[s] = mode.round(scores[s] / sum);
+                }
+                int oOff = (t * heads + h) * headDim;
+                if (vector) {
+                    weightedSumVector(scores, cache, g, headDim, lo, pos, out, oOff);
+                } else {
+                    weightedSumScalar(scores, cache, g, headDim, lo, pos, out, oOff);
+                }
+                mode.round(out, oOff, headDim);
+            }
+        });
+    }
+
+    private static void scoresScalar(float[] q, int qOff, KvCache.Layer c, int g, int d, int lo, int pos, float[] scores) {
+        for (int s = lo; s <= pos; s++) {
+            float acc = 0f;
+            for (int i = 0; i < d; i++) {
+                acc = Math.fma(q[qOff + i], c.keyT(g, i, s), acc);
+            }
+            scores[s] = acc;
+        }
+    }
+
+    private static void scoresVector(float[] q, int qOff, KvCache.Layer c, int g, int d, int lo, int pos, float[] scores) {
+        int lanes = FS.length();
+        int s = lo;
+        float[] kT = c.keysT();
+        for (; s + lanes <= pos + 1; s += lanes) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int i = 0; i < d; i++) {
+                acc = FloatVector.broadcast(FS, q[qOff + i]).fma(FloatVector.fromArray(FS, kT, c.keyTIndex(g, i, s)), acc);
+            }
+            acc.intoArray(scores, s);
+        }
+        for (; s <= pos; s++) {
+            float acc = 0f;
+            for (int i = 0; i < d; i++) {
+                acc = Math.fma(q[qOff + i], c.keyT(g, i, s), acc);
+            }
+            scores[s] = acc;
+        }
+    }
+
+    private static void weightedSumScalar(float[] p, KvCache.Layer c, int g, int d, int lo, int pos, float[] out, int oOff) {
+        for (int i = 0; i < d; i++) {
+            float acc = 0f;
+            for (int s = lo; s <= pos; s++) {
+                acc = Math.fma(p[s], c.value(g, s, i), acc);
+            }
+            out[oOff + i] = acc;
+        }
+    }
+
+    private static void weightedSumVector(float[] p, KvCache.Layer c, int g, int d, int lo, int pos, float[] out, int oOff) {
+        int lanes = FS.length();
+        float[] v = c.values();
+        int i = 0;
+        for (; i + lanes <= d; i += lanes) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int s = lo; s <= pos; s++) {
+                acc = FloatVector.broadcast(FS, p[s]).fma(FloatVector.fromArray(FS, v, c.valueIndex(g, s, i)), acc);
+            }
+            acc.intoArray(out, oOff + i);
+        }
+        for (; i < d; i++) {
+            float acc = 0f;
+            for (int s = lo; s <= pos; s++) {
+                acc = Math.fma(p[s], c.value(g, s, i), acc);
+            }
+            out[oOff + i] = acc;
+        }
+    }
+
+    /** Whether the vector path is used by default. */
+    public static boolean vectorDefault() {
+        return Simd.ENABLED;
+    }
+}
