@@ -1,0 +1,75 @@
+package dev.toploc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.toploc.runtime.internal.RandomModel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every way a model folder can be broken gets a ModelFormatException that names it. */
+class LoaderErrorsTest {
+
+    interface Breaker {
+        void breakIt(Path dir) throws IOException;
+    }
+
+    static void rewriteConfig(Path dir, String from, String to) throws IOException {
+        Path c = dir.resolve("config.json");
+        String s = Files.readString(c);
+        if (!s.contains(from)) {
+            throw new IllegalStateException("config has no " + from);
+        }
+        Files.writeString(c, s.replace(from, to));
+    }
+
+    static byte[] header(String json) {
+        byte[] h = json.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h).array();
+    }
+
+    static Stream<Arguments> broken() {
+        return Stream.<Arguments>of(
+                Arguments.of("unsupported-architecture", (Breaker) d -> rewriteConfig(d, "\"model_type\" : \"mistral\"", "\"model_type\" : \"gpt2\""),
+                        "model_type 'gpt2' is not supported (expected llama, mistral or qwen2)"),
+                Arguments.of("missing-config", (Breaker) d -> Files.delete(d.resolve("config.json")), "config.json: missing"),
+                Arguments.of("bad-config-json", (Breaker) d -> Files.writeString(d.resolve("config.json"), "{\"model_type\": "), "config.json: not readable JSON"),
+                Arguments.of("wrong-shape", (Breaker) d -> rewriteConfig(d, "\"intermediate_size\" : 1376", "\"intermediate_size\" : 1000"),
+                        "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [1376, 512] (expected [1000, 512] from config.json)"),
+                Arguments.of("missing-tensor", (Breaker) d -> rewriteConfig(d, "\"num_hidden_layers\" : 1", "\"num_hidden_layers\" : 2"),
+                        "tensor 'model.layers.1.input_layernorm.weight' is missing from [model.safetensors]"),
+                Arguments.of("truncated-file", (Breaker) d -> {
+                    Path f = d.resolve("model.safetensors");
+                    byte[] b = Files.readAllBytes(f);
+                    Files.write(f, java.util.Arrays.copyOf(b, b.length - 100));
+                }, "lie outside the"),
+                Arguments.of("header-too-long", (Breaker) d -> Files.write(d.resolve("model.safetensors"),
+                        ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array()), "header length 1099511627776 is out of range"),
+                Arguments.of("header-not-json", (Breaker) d -> Files.write(d.resolve("model.safetensors"), header("{\"a\": [1, 2")), "header is not valid JSON"),
+                Arguments.of("unsupported-dtype", (Breaker) d -> Files.write(d.resolve("model.safetensors"),
+                        header("{\"model.embed_tokens.weight\": {\"dtype\": \"I8\", \"shape\": [0], \"data_offsets\": [0, 0]}}")),
+                        "tensor 'model.embed_tokens.weight' has shape [0] (expected [300, 512] from config.json)"),
+                Arguments.of("no-weights", (Breaker) d -> Files.delete(d.resolve("model.safetensors")), "no model.safetensors and no model.safetensors.index.json"),
+                Arguments.of("offsets-disagree-with-shape", (Breaker) d -> Files.write(d.resolve("model.safetensors"),
+                        header("{\"x\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 0]}}")), "data_offsets span 0 bytes but shape [4] of F32 needs 16"));
+    }
+
+    @ParameterizedTest(name = "model.{0}")
+    @MethodSource("broken")
+    void brokenFolder_throwsNamingTheProblem(String name, Breaker breaker, String expected, @TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("m");
+        RandomModel.write(dir, RandomModel.Shape.mistralSmall(1, 300, 0), "BF16", 1, 1);
+        breaker.breakIt(dir);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Model.load(dir).close());
+        assertTrue(e.getMessage().contains(expected), () -> "message was: " + e.getMessage());
+    }
+}
