@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "toploc", mixinStandardHelpOptions = true, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.class, PrefillCommand.class, CommandLine.HelpCommand.class})
 public final class Toploc {
     public static final int ACCEPTED = 0;
     public static final int REJECTED = 1;

@@ -1,0 +1,87 @@
+package dev.toploc.cli;
+
+import dev.toploc.internal.Parallel;
+import dev.toploc.runtime.ComputeMode;
+import dev.toploc.runtime.Model;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code toploc prefill}: every position's final-norm hidden state, written as .npy, for comparing engines. */
+@Command(name = "prefill", description = "Run a prefill and write every position's final-norm hidden state as .npy "
+        + "(fp32 mode: <f4; bf16: <u2 bit patterns; fp16: <f2).")
+final class PrefillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HuggingFace model folder")
+    Path model;
+
+    static final class Input {
+        @Option(names = "--ids", paramLabel = "IDS", description = "token ids, e.g. 1,2,3")
+        String ids;
+        @Option(names = "--ids-file", paramLabel = "FILE", description = "file of token ids (commas or whitespace)")
+        Path idsFile;
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "text, tokenized as UTF-8 bytes (the embedded byte-level models)")
+        String prompt;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    @Option(names = "--mode", defaultValue = "fp32", paramLabel = "MODE", description = "fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "output .npy (not overwritten without --force)")
+    Path output;
+
+    @Option(names = "--force", description = "replace an existing output file")
+    boolean force;
+
+    @Option(names = "--stream-layers", description = "release each layer's weights after use (identical results)")
+    boolean stream;
+
+    @Option(names = "--threads", paramLabel = "N", description = "threads (default: all processors)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        ComputeMode m = ComputeMode.fromWireName(mode);
+        int[] ids = input.ids != null ? TokenIds.parse(input.ids, "--ids")
+                : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : TokenIds.fromText(input.prompt);
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        try (Model mdl = Model.load(model)) {
+            int d = mdl.config().hiddenSize();
+            long t0 = System.nanoTime();
+            float[] h = mdl.prefill(ids, m, stream);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            byte[] data;
+            String descr;
+            if (m == ComputeMode.FP32) {
+                ByteBuffer b = ByteBuffer.allocate(h.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(h);
+                data = b.array();
+                descr = "<f4";
+            } else {
+                ByteBuffer b = ByteBuffer.allocate(h.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (float f : h) {
+                    b.putShort((short) m.dtype().fromFloat(f));
+                }
+                data = b.array();
+                descr = m == ComputeMode.BF16 ? "<u2" : "<f2";
+            }
+            SafeFiles.write(output, force, false, out -> Npy.write(out, descr, ids.length, d, data));
+            command.commandLine().getOut().printf("wrote %s: %d positions x %d (%s, %s) in %.2f s%n",
+                    output, ids.length, d, m.wireName(), descr, secs);
+        }
+        return 0;
+    }
+}
