@@ -115,6 +115,10 @@ public final class Commit {
         } catch (IllegalArgumentException e) {
             throw new CommitFormatException(what + ": not valid base64 (" + e.getMessage() + ")", e);
         }
+        Base64.Encoder enc = urlSafe ? Base64.getUrlEncoder() : Base64.getEncoder();
+        if (!enc.encodeToString(bytes).equals(t) && !enc.withoutPadding().encodeToString(bytes).equals(t)) {
+            throw new CommitFormatException(what + ": not canonical base64 (non-zero padding bits): two texts would name one commit");
+        }
         return parse(bytes, encoding, expectedK, what);
     }
 

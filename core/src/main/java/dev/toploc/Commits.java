@@ -47,6 +47,18 @@ public final class Commits {
         return v.interpolate(v.topK(k));
     }
 
+    /** As {@link #commitPatterns(short[], int, int, Dtype, int)}, naming the chunk and its row width in errors. */
+    static Commit commitPatterns(short[] patterns, int off, int len, Dtype dtype, int k, String name, int hidden) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, name, hidden);
+        return v.interpolate(v.topK(k));
+    }
+
+    /** As {@link #commitFloats(float[], int, int, Dtype, int)}, naming the chunk and its row width in errors. */
+    static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k, String name, int hidden) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, name, hidden);
+        return v.interpolate(v.topK(k));
+    }
+
     /** Commits to a flat chunk of fp32 values, first rounded to {@code dtype} (RNE) unless it is fp32. */
     public static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, "chunk", 0);

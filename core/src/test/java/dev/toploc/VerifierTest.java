@@ -18,8 +18,12 @@ class VerifierTest {
     static final int HIDDEN = 256;
 
     static float[] states(long seed, int rows) {
+        return statesOf(seed, rows, HIDDEN);
+    }
+
+    static float[] statesOf(long seed, int rows, int hidden) {
         Random r = new Random(seed);
-        float[] f = new float[rows * HIDDEN];
+        float[] f = new float[rows * hidden];
         for (int i = 0; i < f.length; i++) {
             f[i] = (float) (Math.exp(r.nextGaussian()) * (r.nextBoolean() ? 1 : -1));
         }

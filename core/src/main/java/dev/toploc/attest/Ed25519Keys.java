@@ -1,0 +1,139 @@
+package dev.toploc.attest;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
+import org.bouncycastle.crypto.generators.Ed25519KeyPairGenerator;
+import org.bouncycastle.crypto.params.Ed25519KeyGenerationParameters;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
+import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
+import org.bouncycastle.util.io.pem.PemWriter;
+
+/**
+ * Ed25519 keys and signatures through Bouncy Castle's lightweight API. Private keys are PEM
+ * {@code PRIVATE KEY} (PKCS#8), public keys PEM {@code PUBLIC KEY} (SubjectPublicKeyInfo), as OpenSSL
+ * writes them ({@code openssl genpkey -algorithm ed25519}).
+ */
+public final class Ed25519Keys {
+    private Ed25519Keys() {
+    }
+
+    /** A signing key and its public half. */
+    public record KeyPair(Ed25519PrivateKeyParameters privateKey, Ed25519PublicKeyParameters publicKey) {
+    }
+
+    public static KeyPair generate(SecureRandom random) {
+        Ed25519KeyPairGenerator g = new Ed25519KeyPairGenerator();
+        g.init(new Ed25519KeyGenerationParameters(random));
+        AsymmetricCipherKeyPair kp = g.generateKeyPair();
+        return new KeyPair((Ed25519PrivateKeyParameters) kp.getPrivate(), (Ed25519PublicKeyParameters) kp.getPublic());
+    }
+
+    public static byte[] sign(Ed25519PrivateKeyParameters key, byte[] message) {
+        Ed25519Signer s = new Ed25519Signer();
+        s.init(true, key);
+        s.update(message, 0, message.length);
+        return s.generateSignature();
+    }
+
+    public static boolean verify(Ed25519PublicKeyParameters key, byte[] message, byte[] signature) {
+        if (signature == null || signature.length != Ed25519PrivateKeyParameters.SIGNATURE_SIZE) {
+            return false;
+        }
+        Ed25519Signer s = new Ed25519Signer();
+        s.init(false, key);
+        s.update(message, 0, message.length);
+        return s.verifySignature(signature);
+    }
+
+    /** The key id used as a DSSE {@code keyid} hint: hex sha256 of the SubjectPublicKeyInfo DER. */
+    public static String keyId(Ed25519PublicKeyParameters key) {
+        try {
+            byte[] der = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(key).getEncoded();
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot encode an Ed25519 public key", e);
+        }
+    }
+
+    public static String privateKeyPem(Ed25519PrivateKeyParameters key) {
+        try {
+            return pem("PRIVATE KEY", PrivateKeyInfoFactory.createPrivateKeyInfo(key).getEncoded());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode an Ed25519 private key", e);
+        }
+    }
+
+    public static String publicKeyPem(Ed25519PublicKeyParameters key) {
+        try {
+            return pem("PUBLIC KEY", SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(key).getEncoded());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode an Ed25519 public key", e);
+        }
+    }
+
+    private static String pem(String type, byte[] der) throws IOException {
+        StringWriter sw = new StringWriter();
+        try (PemWriter w = new PemWriter(sw)) {
+            w.writeObject(new PemObject(type, der));
+        }
+        return sw.toString();
+    }
+
+    /** Parses a PEM PKCS#8 Ed25519 private key. */
+    public static Ed25519PrivateKeyParameters readPrivateKey(String pem, String what) throws AttestationException {
+        byte[] der = readPem(pem, "PRIVATE KEY", what);
+        try {
+            var key = PrivateKeyFactory.createKey(PrivateKeyInfo.getInstance(der));
+            if (key instanceof Ed25519PrivateKeyParameters k) {
+                return k;
+            }
+            throw new AttestationException("key", what + ": not an Ed25519 key (found " + key.getClass().getSimpleName() + ")");
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            throw new AttestationException("key", what + ": not a PKCS#8 private key (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Parses a PEM SubjectPublicKeyInfo Ed25519 public key. */
+    public static Ed25519PublicKeyParameters readPublicKey(String pem, String what) throws AttestationException {
+        byte[] der = readPem(pem, "PUBLIC KEY", what);
+        try {
+            var key = PublicKeyFactory.createKey(SubjectPublicKeyInfo.getInstance(der));
+            if (key instanceof Ed25519PublicKeyParameters k) {
+                return k;
+            }
+            throw new AttestationException("key", what + ": not an Ed25519 key (found " + key.getClass().getSimpleName() + ")");
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            throw new AttestationException("key", what + ": not a SubjectPublicKeyInfo public key (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static byte[] readPem(String pem, String type, String what) throws AttestationException {
+        try (PemReader r = new PemReader(new StringReader(pem))) {
+            PemObject o = r.readPemObject();
+            if (o == null) {
+                throw new AttestationException("key", what + ": no PEM block (expected -----BEGIN " + type + "-----)");
+            }
+            if (!o.getType().equals(type)) {
+                throw new AttestationException("key", what + ": PEM block is '" + o.getType() + "' (expected '" + type + "')");
+            }
+            return o.getContent();
+        } catch (IOException e) {
+            throw new AttestationException("key", what + ": malformed PEM (" + e.getMessage() + ")", e);
+        }
+    }
+}
