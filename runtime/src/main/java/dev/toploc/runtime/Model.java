@@ -294,6 +294,16 @@ public final class Model implements AutoCloseable {
         return y;
     }
 
+    /** Logits of {@code count} final-norm rows starting at {@code firstRow}: {@code count x vocab}, rounded to the mode's dtype. */
+    public float[] logitsRows(float[] hidden, int firstRow, int count, ComputeMode mode) {
+        int d = cfg.hiddenSize();
+        float[] x = Arrays.copyOfRange(hidden, firstRow * d, (firstRow + count) * d);
+        float[] y = new float[count * cfg.vocabSize()];
+        Matmul.matmul(x, count, adapt(lmHead, mode), null, y);
+        mode.round(y, 0, y.length);
+        return y;
+    }
+
     /** Opens a decoding session with a KV cache for up to {@code capacity} positions. */
     public Session session(ComputeMode mode, int capacity) {
         return new Session(mode, capacity, false);

@@ -17,10 +17,12 @@ import java.util.Locale;
  * @param attentionBias   bias on the q/k/v projections (Qwen2: always)
  * @param slidingWindow   Mistral's attention window in positions, 0 when none
  * @param ropeScaling     Llama 3.1 frequency scaling, or null
+ * @param eosTokenId      {@code eos_token_id} (the first when a list), -1 when none
  */
 public record ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                           int numKvHeads, int headDim, int vocabSize, int maxPositions, double ropeTheta, double rmsNormEps,
-                          boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling) {
+                          boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling,
+                          int eosTokenId) {
 
     /** The supported model families. */
     public enum Architecture {
@@ -113,7 +115,14 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                 heads, kvHeads, headDim, intField(n, "vocab_size", where), n.path("max_position_embeddings").asInt(4096),
                 n.path("rope_theta").asDouble(10000.0), n.path("rms_norm_eps").asDouble(1e-6),
                 n.path("tie_word_embeddings").asBoolean(false),
-                arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling);
+                arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")));
+    }
+
+    private static int eos(JsonNode e) {
+        if (e != null && e.isArray() && !e.isEmpty()) {
+            e = e.get(0);
+        }
+        return e != null && e.isIntegralNumber() && e.canConvertToInt() && e.asInt() >= 0 ? e.asInt() : -1;
     }
 
     private static int intField(JsonNode n, String field, String where) throws ModelFormatException {

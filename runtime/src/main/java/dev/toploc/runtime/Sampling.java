@@ -39,19 +39,29 @@ public record Sampling(double temperature, long seed) {
         if (greedy()) {
             return argmax(logits, off, vocab);
         }
-        long state = mix(seed ^ mix(position));
+        double[] g = gumbel(seed, position, vocab);
         int best = 0;
         double bestScore = Double.NEGATIVE_INFINITY;
         for (int v = 0; v < vocab; v++) {
-            state += 0x9E3779B97F4A7C15L;
-            double u = ((mix(state) >>> 11) + 0.5) * 0x1p-53;
-            double score = logits[off + v] / temperature - StrictMath.log(-StrictMath.log(u));
+            double score = logits[off + v] / temperature + g[v];
             if (score > bestScore) {
                 bestScore = score;
                 best = v;
             }
         }
         return best;
+    }
+
+    /** The Gumbel noise {@code g[0..vocab)} that {@link #choose} adds at {@code position} for {@code seed}. */
+    public static double[] gumbel(long seed, int position, int vocab) {
+        double[] g = new double[vocab];
+        long state = mix(seed ^ mix(position));
+        for (int v = 0; v < vocab; v++) {
+            state += 0x9E3779B97F4A7C15L;
+            double u = ((mix(state) >>> 11) + 0.5) * 0x1p-53;
+            g[v] = -StrictMath.log(-StrictMath.log(u));
+        }
+        return g;
     }
 
     /** Index of the largest value; the lower index wins ties. */

@@ -1,0 +1,209 @@
+package dev.toploc.runtime;
+
+import dev.toploc.AcceptancePolicy;
+import dev.toploc.ChunkPlan;
+import dev.toploc.CommitFormatException;
+import dev.toploc.HiddenStates;
+import dev.toploc.InvalidStatesException;
+import dev.toploc.TopLocException;
+import dev.toploc.VerificationException;
+import dev.toploc.VerificationReport;
+import dev.toploc.Verifier;
+import dev.toploc.attest.AttestationException;
+import dev.toploc.attest.InferenceAttestation;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The client's check of one completion: the model identity against the folder, the prefill recomputed
+ * over prompt + completion, every commit against the policy, the token choices replayed (greedy or seeded
+ * sampling within a logit margin), and the termination rule (DESIGN sections 4 and 7).
+ *
+ * <p>{@link #check} returns the full report for display; {@link #verify} also throws
+ * {@link VerificationException} naming the first failed check when any failed.
+ */
+public final class InferenceVerifier {
+    private InferenceVerifier() {
+    }
+
+    /**
+     * How strictly token choices are replayed.
+     *
+     * @param replay       whether to replay token choices at all
+     * @param logitMargin  a token passes if its (temperature-scaled, noise-added when sampling) score is
+     *                     within this of the best score: honest precision differences move logits a little
+     * @param minEosProb   a completion that ends in EOS must give EOS at least this probability there
+     */
+    public record SamplingCheck(boolean replay, double logitMargin, double minEosProb) {
+        /** Defaults: replay on, margin 0.5 logits, EOS probability at least 1e-4. */
+        public static final SamplingCheck DEFAULT = new SamplingCheck(true, 0.5, 1e-4);
+        public static final SamplingCheck OFF = new SamplingCheck(false, 0, 0);
+    }
+
+    /** One completion token the replay rejected. */
+    public record TokenFailure(int index, int position, int token, int expected, double gap, String reason) {
+    }
+
+    /** Everything that was checked. */
+    public record Report(VerificationReport commits, List<TokenFailure> tokens, String termination, int tokensReplayed,
+                         double worstTokenGap) {
+        public boolean accepted() {
+            return commits.accepted() && tokens.isEmpty() && termination == null;
+        }
+    }
+
+    /** Checks that the folder's weights are the attested ones. */
+    public static void checkIdentity(InferenceAttestation a, ModelIdentity id) throws AttestationException {
+        InferenceAttestation.ModelRef m = a.model();
+        if (!m.configDigest().equals(id.configDigest())) {
+            throw new AttestationException("model", "config.json sha256 " + id.configDigest() + " does not match the attested "
+                    + m.configDigest() + " (model '" + m.name() + "')");
+        }
+        if (!m.weightsDigest().equals(id.weightsDigest()) || !m.weightDigests().equals(id.weightDigests())
+                || !m.weightFiles().equals(id.weightFiles())) {
+            throw new AttestationException("model", "weights sha256 " + id.weightsDigest() + " (" + id.weightFiles()
+                    + ") do not match the attested " + m.weightsDigest() + " (" + m.weightFiles() + ", model '" + m.name() + "')");
+        }
+    }
+
+    /** Recomputes and checks; returns the report whatever the verdict. */
+    public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling)
+            throws TopLocException {
+        int[] prompt = a.prompt();
+        int[] completion = a.completion();
+        int vocab = model.config().vocabSize();
+        for (int[] ids : new int[][] {prompt, completion}) {
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] >= vocab) {
+                    throw new AttestationException("schema", "token id " + ids[i] + " at index " + i + " is outside the model's vocabulary of " + vocab);
+                }
+            }
+        }
+        int p = prompt.length;
+        int n = completion.length;
+        ChunkPlan plan;
+        try {
+            plan = ChunkPlan.forSequence(p, n, a.positions(), a.prefillChunk(), a.commitSpec().chunkSize());
+        } catch (IllegalArgumentException e) {
+            throw new CommitFormatException("the attestation's sequence has no chunk to check: " + e.getMessage());
+        }
+        int[] seq = new int[p + n - 1];
+        System.arraycopy(prompt, 0, seq, 0, p);
+        System.arraycopy(completion, 0, seq, p, n - 1);
+        float[] hidden = model.prefill(seq, mode);
+        HiddenStates states = Model.toStates(hidden, seq.length, model.config().hiddenSize(), mode);
+        VerificationReport commits;
+        try {
+            commits = Verifier.check(states, plan, a.commitSpec(), a.commits(), policy);
+        } catch (InvalidStatesException e) {
+            throw new InvalidStatesException("the recomputed states cannot be checked: " + e.getMessage());
+        }
+        List<TokenFailure> failures = new ArrayList<>();
+        double worst = 0;
+        String termination = null;
+        if (sampling.replay()) {
+            float[] logits = model.logitsRows(hidden, p - 1, n, mode);
+            InferenceAttestation.SamplingRef s = a.sampling();
+            Sampling rule = new Sampling(s.temperature(), s.seed());
+            for (int i = 0; i < n; i++) {
+                int off = i * vocab;
+                int pos = p + i;
+                int tok = completion[i];
+                double gap;
+                int best;
+                if (rule.greedy()) {
+                    best = Sampling.argmax(logits, off, vocab);
+                    gap = logits[off + best] - logits[off + tok];
+                } else {
+                    double[] scores = gumbelScores(logits, off, vocab, rule, pos);
+                    best = 0;
+                    for (int v = 1; v < vocab; v++) {
+                        if (scores[v] > scores[best]) {
+                            best = v;
+                        }
+                    }
+                    gap = (scores[best] - scores[tok]) * s.temperature();   // back in logit units
+                }
+                worst = Math.max(worst, gap);
+                if (gap > sampling.logitMargin()) {
+                    failures.add(new TokenFailure(i, pos, tok, best, gap, String.format(Locale.ROOT,
+                            "token %d (position %d) is %d but the replay chooses %d: logit gap %.3f > margin %.3f",
+                            i, pos, tok, best, gap, sampling.logitMargin())));
+                }
+            }
+            termination = termination(a, logits, vocab, sampling);
+        }
+        return new Report(commits, failures, termination, sampling.replay() ? n : 0, worst);
+    }
+
+    /** The termination rule: EOS only at the end and likely enough there, or exactly the declared length. */
+    private static String termination(InferenceAttestation a, float[] logits, int vocab, SamplingCheck sampling) {
+        InferenceAttestation.SamplingRef s = a.sampling();
+        int[] c = a.completion();
+        int n = c.length;
+        for (int i = 0; i < n - 1; i++) {
+            if (s.eosToken() >= 0 && c[i] == s.eosToken()) {
+                return "EOS (" + s.eosToken() + ") at token " + i + " but the completion goes on to " + n + " tokens";
+            }
+        }
+        if (s.stop().equals("eos")) {
+            if (s.eosToken() < 0 || c[n - 1] != s.eosToken()) {
+                return "stop is 'eos' but the last token is " + c[n - 1] + " (eosTokenId " + s.eosToken() + ")";
+            }
+            int off = (n - 1) * vocab;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, logits[off + v]);
+            }
+            double z = 0;
+            for (int v = 0; v < vocab; v++) {
+                z += Math.exp(logits[off + v] - max);
+            }
+            double pEos = Math.exp(logits[off + s.eosToken()] - max) / z;
+            if (pEos < sampling.minEosProb()) {
+                return String.format(Locale.ROOT, "EOS has probability %.2e at the end, below the minimum %.2e", pEos, sampling.minEosProb());
+            }
+            return null;
+        }
+        if (n != s.maxTokens()) {
+            return "stop is 'length' but the completion has " + n + " tokens, not the declared maxTokens " + s.maxTokens();
+        }
+        if (s.eosToken() >= 0 && c[n - 1] == s.eosToken()) {
+            return "stop is 'length' but the last token is EOS";
+        }
+        return null;
+    }
+
+    private static double[] gumbelScores(float[] logits, int off, int vocab, Sampling rule, int position) {
+        // The same draws as Sampling.choose, kept per token so the gap can be measured.
+        double[] scores = new double[vocab];
+        double t = rule.temperature();
+        double[] g = Sampling.gumbel(rule.seed(), position, vocab);
+        for (int v = 0; v < vocab; v++) {
+            scores[v] = logits[off + v] / t + g[v];
+        }
+        return scores;
+    }
+
+    /** Checks and decides: throws {@link VerificationException} naming the first failure. */
+    public static Report verify(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling)
+            throws TopLocException, IOException {
+        checkIdentity(a, model.identity());
+        Report r = check(a, model, mode, policy, sampling);
+        if (!r.accepted()) {
+            List<String> why = new ArrayList<>();
+            r.commits().failures().stream().findFirst().ifPresent(f -> why.add(f.label() + ": " + String.join(", ", f.violations())
+                    + (r.commits().failures().size() > 1 ? " (and " + (r.commits().failures().size() - 1) + " more chunks)" : "")));
+            if (!r.tokens().isEmpty()) {
+                why.add(r.tokens().get(0).reason() + (r.tokens().size() > 1 ? " (and " + (r.tokens().size() - 1) + " more tokens)" : ""));
+            }
+            if (r.termination() != null) {
+                why.add("termination: " + r.termination());
+            }
+            throw new VerificationException("rejected: " + String.join("; ", why) + "; policy: " + policy.source(), r.commits());
+        }
+        return r;
+    }
+}
