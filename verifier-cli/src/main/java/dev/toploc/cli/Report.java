@@ -1,0 +1,96 @@
+package dev.toploc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toploc.ChunkStats;
+import dev.toploc.VerificationReport;
+import dev.toploc.runtime.InferenceVerifier;
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/** The per-chunk table and its JSON twin. */
+final class Report {
+    private Report() {
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static void table(PrintWriter out, VerificationReport r) {
+        out.println("chunk  rows          exp_mis  sign_mis  mant_mean  mant_median  verdict");
+        for (VerificationReport.ChunkResult c : r.chunks()) {
+            ChunkStats s = c.stats();
+            String rows = (c.chunk().prefill() ? "P " : "D ") + c.chunk().firstRow() + ".." + (c.chunk().endRow() - 1);
+            out.printf(Locale.ROOT, "%5d  %-12s  %7d  %8d  %9s  %11s  %s%n", c.chunk().index(), rows, s.expMismatches(), s.signMismatches(),
+                    num(s.mantErrMean()), num(s.mantErrMedian()), c.passed() ? "pass" : "FAIL (" + String.join(", ", c.violations()) + ")");
+        }
+        out.printf(Locale.ROOT, "policy: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s (%s)%n",
+                r.policy().maxExpMismatches(), num(r.policy().maxMantErrMean()), num(r.policy().maxMantErrMedian()),
+                r.policy().maxSignMismatches() >= 0 ? ", sign_mismatches <= " + r.policy().maxSignMismatches() : "", r.policy().source());
+    }
+
+    static String num(double d) {
+        return Double.isInfinite(d) ? "Infinity" : String.format(Locale.ROOT, "%.3f", d);
+    }
+
+    static ObjectNode json(VerificationReport r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("accepted", r.accepted());
+        ObjectNode p = n.putObject("policy");
+        p.put("maxExpMismatches", r.policy().maxExpMismatches());
+        p.put("maxMantErrMean", r.policy().maxMantErrMean());
+        p.put("maxMantErrMedian", r.policy().maxMantErrMedian());
+        p.put("maxSignMismatches", r.policy().maxSignMismatches());
+        p.put("source", r.policy().source());
+        ArrayNode chunks = n.putArray("chunks");
+        for (VerificationReport.ChunkResult c : r.chunks()) {
+            ObjectNode o = chunks.addObject();
+            o.put("index", c.chunk().index());
+            o.put("prefill", c.chunk().prefill());
+            o.put("firstRow", c.chunk().firstRow());
+            o.put("rows", c.chunk().rowCount());
+            o.put("expMismatches", c.stats().expMismatches());
+            o.put("signMismatches", c.stats().signMismatches());
+            putNum(o, "mantErrMean", c.stats().mantErrMean());
+            putNum(o, "mantErrMedian", c.stats().mantErrMedian());
+            o.put("passed", c.passed());
+            ArrayNode v = o.putArray("violations");
+            c.violations().forEach(v::add);
+        }
+        return n;
+    }
+
+    static void putNum(ObjectNode o, String f, double d) {
+        if (Double.isInfinite(d)) {
+            o.put(f, "Infinity");
+        } else {
+            o.put(f, d);
+        }
+    }
+
+    static void tokens(PrintWriter out, InferenceVerifier.Report r) {
+        if (r.tokensReplayed() == 0) {
+            out.println("token replay: off");
+            return;
+        }
+        out.printf(Locale.ROOT, "token replay: %d tokens, %d outside the margin (worst logit gap %.3f)%n", r.tokensReplayed(),
+                r.tokens().size(), r.worstTokenGap());
+        r.tokens().stream().limit(5).forEach(t -> out.println("  " + t.reason()));
+        out.println("termination: " + (r.termination() == null ? "ok" : "FAIL (" + r.termination() + ")"));
+    }
+
+    static ObjectNode json(InferenceVerifier.Report r) {
+        ObjectNode n = json(r.commits());
+        n.put("accepted", r.accepted());
+        ObjectNode t = n.putObject("tokenReplay");
+        t.put("tokens", r.tokensReplayed());
+        t.put("worstLogitGap", r.worstTokenGap());
+        ArrayNode f = t.putArray("failures");
+        for (InferenceVerifier.TokenFailure x : r.tokens()) {
+            f.addObject().put("index", x.index()).put("position", x.position()).put("token", x.token()).put("expected", x.expected())
+                    .put("gap", x.gap());
+        }
+        n.put("termination", r.termination() == null ? "ok" : r.termination());
+        return n;
+    }
+}
