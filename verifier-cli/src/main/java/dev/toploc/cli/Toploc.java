@@ -46,6 +46,10 @@ public final class Toploc {
         if (e instanceof VerificationException) {
             return REJECTED;
         }
+        if (e instanceof dev.toploc.attest.AttestationException a
+                && java.util.Set.of("signature", "trust", "model", "subject").contains(a.check())) {
+            return REJECTED;       // well-formed, but the claim does not hold
+        }
         if (e instanceof TopLocException || e instanceof IllegalArgumentException || e instanceof java.io.IOException
                 || e instanceof CommandLine.ParameterException) {
             return BAD_INPUT;
