@@ -8,22 +8,30 @@ import java.util.Locale;
  * Thresholds a chunk's {@link ChunkStats} must stay within; a sequence is accepted iff every chunk is.
  * A chunk passes iff {@code expMismatches <= maxExpMismatches}, {@code mantErrMean <= maxMantErrMean},
  * {@code mantErrMedian <= maxMantErrMedian} and, when {@code maxSignMismatches >= 0},
- * {@code signMismatches <= maxSignMismatches}.
+ * {@code signMismatches <= maxSignMismatches}. The sequence as a whole must also keep the average of its
+ * chunks' mantissa means within {@code maxAvgMantErrMean}: a small, steady shift in every chunk (4-bit
+ * weights, say) stays inside the per-chunk bounds that honest outliers need, but not inside this one.
  *
  * <p>The {@linkplain #defaults defaults} are the reference's (from 8B-class models). They are far too
  * loose for small models; use a policy calibrated for the model (see {@code docs/calibration.md}).
  *
  * @param maxSignMismatches negative: signs are reported but not checked
+ * @param maxAvgMantErrMean bound on the average over chunks of {@code mantErrMean}; +Infinity: unchecked
  * @param source            where the thresholds come from, shown in every report
  */
 public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian,
-                               int maxSignMismatches, String source) {
+                               int maxSignMismatches, double maxAvgMantErrMean, String source) {
+
+    /** A policy with per-chunk bounds only. */
+    public AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches, String source) {
+        this(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, Double.POSITIVE_INFINITY, source);
+    }
 
     public AcceptancePolicy {
         if (maxExpMismatches < 0) {
             throw new IllegalArgumentException("max exponent mismatches = " + maxExpMismatches + " (expected >= 0)");
         }
-        if (!(maxMantErrMean >= 0) || !(maxMantErrMedian >= 0)) {
+        if (!(maxMantErrMean >= 0) || !(maxMantErrMedian >= 0) || !(maxAvgMantErrMean >= 0)) {
             throw new IllegalArgumentException("mantissa thresholds must be >= 0 and not NaN (mean " + maxMantErrMean
                     + ", median " + maxMantErrMedian + ")");
         }
@@ -64,6 +72,15 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
             v.add("sign_mismatches " + stats.signMismatches() + " > " + maxSignMismatches);
         }
         return v;
+    }
+
+    /** The sequence-level checks {@code chunks} violate (empty when the sequence passes them). */
+    public List<String> sequenceViolations(List<ChunkStats> chunks) {
+        if (Double.isInfinite(maxAvgMantErrMean) || chunks.isEmpty()) {
+            return List.of();
+        }
+        double avg = chunks.stream().mapToDouble(ChunkStats::mantErrMean).average().orElse(0);
+        return avg <= maxAvgMantErrMean ? List.of() : List.of("average mant_err_mean " + fmt(avg) + " > " + fmt(maxAvgMantErrMean));
     }
 
     static String fmt(double d) {

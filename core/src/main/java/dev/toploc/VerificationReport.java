@@ -6,7 +6,7 @@ import java.util.List;
  * Per-chunk results of a check, for display. The verdict is {@link Verifier#verify}'s exception or its
  * absence; {@link #accepted()} says the same thing for code that only reports.
  */
-public record VerificationReport(List<ChunkResult> chunks, AcceptancePolicy policy) {
+public record VerificationReport(List<ChunkResult> chunks, List<String> sequenceViolations, AcceptancePolicy policy) {
 
     /**
      * One chunk's measurement and verdict.
@@ -31,10 +31,26 @@ public record VerificationReport(List<ChunkResult> chunks, AcceptancePolicy poli
 
     public VerificationReport {
         chunks = List.copyOf(chunks);
+        sequenceViolations = List.copyOf(sequenceViolations);
     }
 
+    /** Every chunk passed and so did the sequence-level checks. */
     public boolean accepted() {
-        return chunks.stream().allMatch(ChunkResult::passed);
+        return sequenceViolations.isEmpty() && chunks.stream().allMatch(ChunkResult::passed);
+    }
+
+    /** Why the report rejects, first failure first: the first failing chunk and the sequence checks. */
+    public String rejection() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        List<ChunkResult> failed = failures();
+        if (!failed.isEmpty()) {
+            parts.add(failed.get(0).label() + ": " + String.join(", ", failed.get(0).violations())
+                    + (failed.size() > 1 ? " (and " + (failed.size() - 1) + " more of " + chunks.size() + " chunks)" : ""));
+        }
+        if (!sequenceViolations.isEmpty()) {
+            parts.add("sequence: " + String.join(", ", sequenceViolations));
+        }
+        return String.join("; ", parts);
     }
 
     public List<ChunkResult> failures() {

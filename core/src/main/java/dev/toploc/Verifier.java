@@ -1,7 +1,6 @@
 package dev.toploc;
 
 import dev.toploc.internal.Parallel;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -55,7 +54,8 @@ public final class Verifier {
             ChunkStats stats = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i));
             return new VerificationReport.ChunkResult(plan.chunk(i), stats, policy.violations(stats));
         });
-        return new VerificationReport(List.of(results), policy);
+        List<VerificationReport.ChunkResult> list = List.of(results);
+        return new VerificationReport(list, policy.sequenceViolations(list.stream().map(VerificationReport.ChunkResult::stats).toList()), policy);
     }
 
     /**
@@ -65,16 +65,8 @@ public final class Verifier {
     public static VerificationReport verify(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                             AcceptancePolicy policy) throws TopLocException {
         VerificationReport report = check(states, plan, spec, commits, policy);
-        List<VerificationReport.ChunkResult> failed = report.failures();
-        if (!failed.isEmpty()) {
-            VerificationReport.ChunkResult first = failed.get(0);
-            List<String> parts = new ArrayList<>();
-            parts.add("rejected: " + first.label() + ": " + String.join(", ", first.violations()));
-            if (failed.size() > 1) {
-                parts.add("and " + (failed.size() - 1) + " more of " + report.chunks().size() + " chunks failed");
-            }
-            parts.add("policy: " + policy.source());
-            throw new VerificationException(String.join("; ", parts), report);
+        if (!report.accepted()) {
+            throw new VerificationException("rejected: " + report.rejection() + "; policy: " + policy.source(), report);
         }
         return report;
     }

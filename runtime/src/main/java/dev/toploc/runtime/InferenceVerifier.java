@@ -71,6 +71,12 @@ public final class InferenceVerifier {
     /** Recomputes and checks; returns the report whatever the verdict. */
     public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling)
             throws TopLocException {
+        return check(a, model, mode, policy, sampling, false);
+    }
+
+    /** As {@link #check(InferenceAttestation, Model, ComputeMode, AcceptancePolicy, SamplingCheck)}, optionally streaming layers. */
+    public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling,
+                               boolean streamLayers) throws TopLocException {
         int[] prompt = a.prompt();
         int[] completion = a.completion();
         int vocab = model.config().vocabSize();
@@ -92,7 +98,7 @@ public final class InferenceVerifier {
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);
         System.arraycopy(completion, 0, seq, p, n - 1);
-        float[] hidden = model.prefill(seq, mode);
+        float[] hidden = model.prefill(seq, mode, streamLayers);
         HiddenStates states = Model.toStates(hidden, seq.length, model.config().hiddenSize(), mode);
         VerificationReport commits;
         try {
@@ -194,8 +200,9 @@ public final class InferenceVerifier {
         Report r = check(a, model, mode, policy, sampling);
         if (!r.accepted()) {
             List<String> why = new ArrayList<>();
-            r.commits().failures().stream().findFirst().ifPresent(f -> why.add(f.label() + ": " + String.join(", ", f.violations())
-                    + (r.commits().failures().size() > 1 ? " (and " + (r.commits().failures().size() - 1) + " more chunks)" : "")));
+            if (!r.commits().accepted()) {
+                why.add(r.commits().rejection());
+            }
             if (!r.tokens().isEmpty()) {
                 why.add(r.tokens().get(0).reason() + (r.tokens().size() > 1 ? " (and " + (r.tokens().size() - 1) + " more tokens)" : ""));
             }

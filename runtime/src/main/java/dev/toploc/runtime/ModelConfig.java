@@ -56,15 +56,29 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
     /** Reads and validates {@code config.json}. */
     public static ModelConfig read(Path file) throws ModelFormatException {
         String where = file.getFileName().toString();
-        JsonNode n;
+        byte[] bytes;
         try {
             long size = Files.size(file);
             if (size > MAX_CONFIG_BYTES) {
                 throw new ModelFormatException(where + ": " + size + " bytes is too large for a model config (limit " + MAX_CONFIG_BYTES + ")");
             }
-            n = JSON.readTree(Files.readAllBytes(file));
+            bytes = Files.readAllBytes(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ModelFormatException(where + ": missing (a HuggingFace model folder has config.json beside its weights)", e);
+        } catch (IOException e) {
+            throw new ModelFormatException(where + ": not readable (" + e.getMessage() + ")", e);
+        }
+        return parse(bytes, where);
+    }
+
+    /** Parses and validates config.json's bytes; {@code where} names the file in errors. */
+    public static ModelConfig parse(byte[] bytes, String where) throws ModelFormatException {
+        if (bytes.length > MAX_CONFIG_BYTES) {
+            throw new ModelFormatException(where + ": " + bytes.length + " bytes is too large for a model config (limit " + MAX_CONFIG_BYTES + ")");
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(bytes);
         } catch (IOException e) {
             throw new ModelFormatException(where + ": not readable JSON (" + e.getMessage() + ")", e);
         }

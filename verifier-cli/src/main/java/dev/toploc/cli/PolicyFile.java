@@ -14,7 +14,7 @@ import java.nio.file.Path;
  *
  * <pre>{@code
  * {"model": {"configSha256": "...", "weightsSha256": "..."}, "dtype": "bf16", "topK": 128,
- *  "maxExpMismatches": 8, "maxMantErrMean": 2.3, "maxMantErrMedian": 2, "maxSignMismatches": 8,
+ *  "maxExpMismatches": 8, "maxMantErrMean": 2.3, "maxMantErrMedian": 2, "maxSignMismatches": 8, "maxAvgMantErrMean": 1.9,
  *  "logitMargin": 0.3, "source": "calibrated ..."}
  * }</pre>
  */
@@ -28,6 +28,7 @@ record PolicyFile(AcceptancePolicy policy, double logitMargin, String dtype, int
         try {
             AcceptancePolicy p = new AcceptancePolicy(req(n, "maxExpMismatches", file).asInt(), req(n, "maxMantErrMean", file).asDouble(),
                     req(n, "maxMantErrMedian", file).asDouble(), n.path("maxSignMismatches").asInt(-1),
+                    n.has("maxAvgMantErrMean") ? n.get("maxAvgMantErrMean").asDouble() : Double.POSITIVE_INFINITY,
                     "policy file " + file.getFileName() + ": " + n.path("source").asText("(no source given)"));
             return new PolicyFile(p, n.path("logitMargin").asDouble(0.5), req(n, "dtype", file).asText(), req(n, "topK", file).asInt(),
                     n.path("model").path("configSha256").asText(""), n.path("model").path("weightsSha256").asText(""));
@@ -61,6 +62,9 @@ record PolicyFile(AcceptancePolicy policy, double logitMargin, String dtype, int
         n.put("maxMantErrMean", policy.maxMantErrMean());
         n.put("maxMantErrMedian", policy.maxMantErrMedian());
         n.put("maxSignMismatches", policy.maxSignMismatches());
+        if (!Double.isInfinite(policy.maxAvgMantErrMean())) {
+            n.put("maxAvgMantErrMean", policy.maxAvgMantErrMean());
+        }
         n.put("logitMargin", logitMargin);
         n.put("source", policy.source());
         return n;

@@ -3,6 +3,7 @@ package dev.toploc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toploc.AcceptancePolicy;
 import dev.toploc.ChunkStats;
 import dev.toploc.VerificationReport;
 import dev.toploc.runtime.InferenceVerifier;
@@ -24,9 +25,14 @@ final class Report {
             out.printf(Locale.ROOT, "%5d  %-12s  %7d  %8d  %9s  %11s  %s%n", c.chunk().index(), rows, s.expMismatches(), s.signMismatches(),
                     num(s.mantErrMean()), num(s.mantErrMedian()), c.passed() ? "pass" : "FAIL (" + String.join(", ", c.violations()) + ")");
         }
-        out.printf(Locale.ROOT, "policy: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s (%s)%n",
-                r.policy().maxExpMismatches(), num(r.policy().maxMantErrMean()), num(r.policy().maxMantErrMedian()),
-                r.policy().maxSignMismatches() >= 0 ? ", sign_mismatches <= " + r.policy().maxSignMismatches() : "", r.policy().source());
+        double avg = r.chunks().stream().mapToDouble(c -> c.stats().mantErrMean()).average().orElse(0);
+        out.printf(Locale.ROOT, "sequence: average mant_err_mean %s%s%n", num(avg),
+                r.sequenceViolations().isEmpty() ? "" : "  FAIL (" + String.join(", ", r.sequenceViolations()) + ")");
+        AcceptancePolicy p = r.policy();
+        out.printf(Locale.ROOT, "policy: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s%s (%s)%n",
+                p.maxExpMismatches(), num(p.maxMantErrMean()), num(p.maxMantErrMedian()),
+                p.maxSignMismatches() >= 0 ? ", sign_mismatches <= " + p.maxSignMismatches() : "",
+                Double.isInfinite(p.maxAvgMantErrMean()) ? "" : ", average mant_err_mean <= " + num(p.maxAvgMantErrMean()), p.source());
     }
 
     static String num(double d) {
@@ -41,7 +47,10 @@ final class Report {
         p.put("maxMantErrMean", r.policy().maxMantErrMean());
         p.put("maxMantErrMedian", r.policy().maxMantErrMedian());
         p.put("maxSignMismatches", r.policy().maxSignMismatches());
+        putNum(p, "maxAvgMantErrMean", r.policy().maxAvgMantErrMean());
         p.put("source", r.policy().source());
+        ArrayNode seq = n.putArray("sequenceViolations");
+        r.sequenceViolations().forEach(seq::add);
         ArrayNode chunks = n.putArray("chunks");
         for (VerificationReport.ChunkResult c : r.chunks()) {
             ObjectNode o = chunks.addObject();

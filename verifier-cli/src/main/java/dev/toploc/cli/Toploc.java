@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "toploc", mixinStandardHelpOptions = true, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
         subcommands = {DemoCommand.class, VerifyCommand.class, GenerateCommand.class, KeygenCommand.class, CommitCommand.class,
-                CheckCommand.class, InspectCommand.class, PrefillCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                CheckCommand.class, InspectCommand.class, PrefillCommand.class, CalibrateCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Toploc {
     public static final int ACCEPTED = 0;
     public static final int REJECTED = 1;

@@ -1,0 +1,81 @@
+package dev.toploc.runtime.internal;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * Modified copies of a single-file model, for calibration's attack scenarios: the same architecture with
+ * its linear layers' weights quantized (symmetric, round to nearest, dequantized back to the stored
+ * dtype) or perturbed. Embeddings, norms and the LM head are copied unchanged, as weight-only
+ * quantization leaves them.
+ */
+public final class WeightEdits {
+    private WeightEdits() {
+    }
+
+    /** What to do to one weight matrix, row-major {@code rows x cols}, in place. */
+    @FunctionalInterface
+    public interface Edit {
+        void apply(float[] w, int rows, int cols);
+    }
+
+    /** Symmetric integer quantization with one scale per group of {@code group} values along a row (group = cols: per row). */
+    public static Edit quantize(int bits, int group) {
+        int qmax = (1 << (bits - 1)) - 1;
+        return (w, rows, cols) -> {
+            int g = Math.min(group, cols);
+            for (int r = 0; r < rows; r++) {
+                for (int c0 = 0; c0 < cols; c0 += g) {
+                    int end = Math.min(cols, c0 + g);
+                    float max = 0;
+                    for (int c = c0; c < end; c++) {
+                        max = Math.max(max, Math.abs(w[r * cols + c]));
+                    }
+                    float scale = max / qmax;
+                    for (int c = c0; c < end; c++) {
+                        int i = r * cols + c;
+                        w[i] = scale == 0 ? 0 : Math.round(w[i] / scale) * scale;
+                    }
+                }
+            }
+        };
+    }
+
+    /** Multiplies each weight by {@code 1 + fraction * N(0, 1)} (a fixed seed). */
+    public static Edit noise(double fraction, long seed) {
+        return (w, rows, cols) -> {
+            Random r = new Random(seed ^ ((long) rows << 32 | cols));
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (w[i] * (1 + fraction * r.nextGaussian()));
+            }
+        };
+    }
+
+    /** Writes {@code src} with {@code edit} applied to every linear layer's weight into {@code dst} (created). */
+    public static void write(Path src, Path dst, Edit edit) throws IOException {
+        Files.createDirectories(dst);
+        try (Arena arena = Arena.ofConfined()) {
+            Safetensors st = Safetensors.open(src.resolve("model.safetensors"), arena);
+            SafetensorsWriter w = new SafetensorsWriter();
+            for (Safetensors.Entry e : st.entries().values()) {
+                float[] v = new float[(int) e.elements()];
+                Weight view = new Weight(e.data(), Weight.Kind.valueOf(e.dtype()), 1, v.length);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = view.get(i);
+                }
+                boolean linear = e.shape().length == 2 && e.name().startsWith("model.layers.");
+                if (linear) {
+                    edit.apply(v, (int) e.shape()[0], (int) e.shape()[1]);
+                }
+                w.add(e.name(), e.dtype(), e.shape(), v);
+            }
+            w.write(dst.resolve("model.safetensors"));
+        } catch (dev.toploc.runtime.ModelFormatException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        Files.copy(src.resolve("config.json"), dst.resolve("config.json"));
+    }
+}
