@@ -447,9 +447,58 @@ final class CalibrateCommand implements Callable<Integer> {
             }
             sb.append('\n');
         }
+        sb.append(findings(samples, policies, margins));
         sb.append(DefaultPolicyNote.TEXT);
         return sb.toString();
     }
+
+    /** Every cell that is not as it must be, and why. */
+    private static String findings(List<Sample> samples, Map<String, AcceptancePolicy> policies, Map<String, Double> margins) {
+        StringBuilder sb = new StringBuilder("## Cells that are not as they must be\n\n");
+        Map<String, List<Sample>> cells = new LinkedHashMap<>();
+        samples.stream().filter(s -> s.prompt() % 2 == 1)
+                .forEach(s -> cells.computeIfAbsent(s.family() + " | " + s.scenario(), k -> new ArrayList<>()).add(s));
+        int n = 0;
+        for (var e : cells.entrySet()) {
+            Sample first = e.getValue().get(0);
+            AcceptancePolicy p = policies.get(first.family());
+            long pass = e.getValue().stream().filter(s -> s.passes(p, margins.get(first.family()))).count();
+            boolean wrong = first.honest() ? pass < e.getValue().size() : pass > 0;
+            if (wrong) {
+                n++;
+                sb.append(String.format(Locale.ROOT, "- **%s**: %s passes %d of %d evaluation runs (all modes). %s%n", first.family(),
+                        first.scenario(), pass, e.getValue().size(), WHY.getOrDefault(first.scenario(), "")));
+            }
+        }
+        if (n == 0) {
+            sb.append("None: every honest cell passes 100% and every attack cell 0%.\n");
+        }
+        sb.append('\n').append(CHANGES).append('\n');
+        return sb.toString();
+    }
+
+    /** Why an attack can hide, for the scenarios where physics allows it. */
+    static final Map<String, String> WHY = Map.of(
+            "8-bit weights (per row)", "Per-row int8 moves each weight by at most half a step (about 0.4% of the row's largest weight); on a "
+                    + "4-layer, 256-wide model that changes the final hidden states no more than computing in another precision does, so no "
+                    + "threshold that accepts honest reruns can reject it. On the 896-wide random model the same quantization is caught.",
+            "weights x (1 + 1% noise)", "Likewise: 1% multiplicative noise on this small trained model stays within the honest precision "
+                    + "noise (average mantissa error 0.6–0.7 against 0.6 for an honest bf16 run); the wider random models reveal it.",
+            "4-bit weights (group 32)", "4-bit weights shift every chunk a little (mantissa mean about 2.1–2.5 in every chunk) while the "
+                    + "per-chunk bounds must admit honest outliers up to about 4 (long generations). The sequence-average check catches most "
+                    + "runs; the rest sit just under its bound, which the longest honest generations set.",
+            "one prompt token changed", "One byte changed in the middle of a short prompt; with sampling, the completion that follows is "
+                    + "often the one the claimed prompt would give, and the states differ mainly in the prefill chunk, where honest noise "
+                    + "is largest. Caught when the change moves the continuation.");
+
+    static final String CHANGES = """
+            What was changed in response: the per-chunk statistics alone let 4-bit weights through on the tiny model (its chunk
+            statistics overlap the honest worst case), so the policy gained a sequence-level bound on the average of the chunks'
+            mantissa means, which separates a steady shift from an honest outlier; the token replay (greedy or seeded sampling)
+            was added beside the commits and is what catches a changed or hidden prompt prefix (logit gaps of 4–7 against an
+            honest worst of about 0.4). What remains is physics: an attack that perturbs the hidden states less than a change of
+            precision does cannot be told from one on a model this small; calibrate your own model and read its table.
+            """;
 
     private static ObjectNode jsonReport(List<Sample> samples, Map<String, AcceptancePolicy> policies, Map<String, Double> margins) {
         ObjectNode n = Report.JSON.createObjectNode();

@@ -1,0 +1,99 @@
+package dev.toploc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.toploc.AcceptancePolicy;
+import dev.toploc.CommitSpec;
+import dev.toploc.PositionConvention;
+import dev.toploc.runtime.ComputeMode;
+import dev.toploc.runtime.InferenceVerifier;
+import dev.toploc.runtime.Model;
+import dev.toploc.runtime.Sampling;
+import dev.toploc.vectors.TestVectors;
+import java.nio.file.Path;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Soundness across precisions on the embedded model with its shipped calibrated policy: an honest rerun in
+ * any compute mode is accepted, and each attack class the calibration shows as detectable is rejected.
+ * (The full matrix is {@code toploc calibrate}; this keeps the claim checked on every build.)
+ */
+class SoundnessPropertiesTest {
+    static final Path A = TestVectors.model("tiny-fortunes-llama");
+    static final Path B = TestVectors.model("tiny-fortunes-llama-b");
+    static Model a;
+    static Model b;
+    static PolicyFile policy;
+
+    @BeforeContainer
+    static void load() throws Exception {
+        a = Model.load(A);
+        b = Model.load(B);
+        policy = PolicyFile.read(A.resolve("toploc-policy.json"));
+    }
+
+    @AfterContainer
+    static void close() {
+        a.close();
+        b.close();
+    }
+
+    static final String[] WORDS = {"time", "money", "cats", "love", "the sea", "a computer", "friends", "work", "music", "sleep"};
+
+    static int[] prompt(long seed) {
+        Random r = new Random(seed);
+        return TokenIds.fromText("Q: What is " + WORDS[r.nextInt(WORDS.length)] + " for " + WORDS[r.nextInt(WORDS.length)] + "?\nA:");
+    }
+
+    static boolean accepted(CalibrateCommand.Claim c, ComputeMode verifierMode) throws Exception {
+        if (c.formatError() != null) {
+            return false;
+        }
+        AcceptancePolicy p = policy.policy();
+        InferenceVerifier.Report r = InferenceVerifier.check(c.att(), a, verifierMode, p,
+                new InferenceVerifier.SamplingCheck(true, policy.logitMargin(), 1e-4));
+        return r.accepted();
+    }
+
+    @Property(tries = 12, seed = "20261128")
+    void honestRerun_isAccepted_inAnyComputeMode(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int providerMode,
+                                                 @ForAll @IntRange(min = 0, max = 2) int verifierMode, @ForAll boolean greedy) throws Exception {
+        Sampling s = greedy ? Sampling.GREEDY : new Sampling(0.8, seed);
+        CalibrateCommand.Claim c = CalibrateCommand.honest(a, a, prompt(seed), 40, s, ComputeMode.values()[providerMode],
+                PositionConvention.PRODUCED, 0);
+        assertTrue(accepted(c, ComputeMode.values()[verifierMode]));
+    }
+
+    enum Attack { SUBSTITUTION, PREFIX_ADDED, PREFIX_REMOVED, REPLAY, SHIFTED, FP16_AS_BF16, BF16_AS_FP16, RANDOM_COMMITS }
+
+    @Property(tries = 16, seed = "20261128")
+    void detectableAttacks_areRejected(@ForAll Attack attack, @ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int verifierMode)
+            throws Exception {
+        Sampling s = new Sampling(0.8, seed);
+        int[] p = prompt(seed);
+        CalibrateCommand.Claim c = switch (attack) {
+            case SUBSTITUTION -> CalibrateCommand.honest(b, a, p, 40, s, ComputeMode.BF16, PositionConvention.PRODUCED, 0);
+            case PREFIX_ADDED -> CalibrateCommand.prefixed(a, p, 40, s, true);
+            case PREFIX_REMOVED -> CalibrateCommand.prefixed(a, p, 40, s, false);
+            case REPLAY -> CalibrateCommand.replayed(a, p, prompt(seed + 1), 40, s);
+            case SHIFTED -> CalibrateCommand.shifted(a, p, 40, s);
+            case FP16_AS_BF16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.FP16, dev.toploc.Dtype.BF16);
+            case BF16_AS_FP16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.BF16, dev.toploc.Dtype.FP16);
+            case RANDOM_COMMITS -> CalibrateCommand.randomCommits(a, p, 40, s, (int) seed);
+        };
+        assertFalse(accepted(c, ComputeMode.values()[verifierMode]), attack + " was accepted");
+    }
+
+    @net.jqwik.api.Example
+    void theDefaultPolicy_isLooserThanTheCalibratedOne() {
+        AcceptancePolicy d = AcceptancePolicy.defaults(CommitSpec.DEFAULT);
+        AcceptancePolicy c = policy.policy();
+        assertTrue(c.maxExpMismatches() < d.maxExpMismatches() && c.maxMantErrMean() < d.maxMantErrMean());
+    }
+}
