@@ -3,8 +3,8 @@ package dev.toploc.cli;
 import picocli.CommandLine.Command;
 
 /** {@code toploc bench core|prefill}. */
-@Command(name = "bench", description = "Benchmarks: core (commits), prefill (the Java forward pass).",
-        subcommands = {BenchCoreCommand.class, BenchPrefillCommand.class})
+@Command(name = "bench", description = "Benchmarks: core (commits), prefill (the Java forward pass), verify (generation vs verification).",
+        subcommands = {BenchCoreCommand.class, BenchPrefillCommand.class, BenchVerifyCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec command;
