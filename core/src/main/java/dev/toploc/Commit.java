@@ -105,19 +105,11 @@ public final class Commit {
         if (t.isEmpty()) {
             throw new CommitFormatException(what + ": empty text (expected base64 of " + lengthHint(encoding, expectedK) + ")");
         }
-        boolean urlSafe = t.indexOf('-') >= 0 || t.indexOf('_') >= 0;
-        if (urlSafe && (t.indexOf('+') >= 0 || t.indexOf('/') >= 0)) {
-            throw new CommitFormatException(what + ": mixes the standard (+/) and URL-safe (-_) base64 alphabets");
-        }
         byte[] bytes;
         try {
-            bytes = (urlSafe ? Base64.getUrlDecoder() : Base64.getDecoder()).decode(t);
+            bytes = dev.toploc.internal.Base64s.decodeStrict(t);
         } catch (IllegalArgumentException e) {
-            throw new CommitFormatException(what + ": not valid base64 (" + e.getMessage() + ")", e);
-        }
-        Base64.Encoder enc = urlSafe ? Base64.getUrlEncoder() : Base64.getEncoder();
-        if (!enc.encodeToString(bytes).equals(t) && !enc.withoutPadding().encodeToString(bytes).equals(t)) {
-            throw new CommitFormatException(what + ": not canonical base64 (non-zero padding bits): two texts would name one commit");
+            throw new CommitFormatException(what + ": " + e.getMessage(), e);
         }
         return parse(bytes, encoding, expectedK, what);
     }

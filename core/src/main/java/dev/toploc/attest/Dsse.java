@@ -178,24 +178,11 @@ public final class Dsse {
     }
 
     private static byte[] base64(String s, String field) throws AttestationException {
-        byte[] b;
-        boolean url = s.indexOf('-') >= 0 || s.indexOf('_') >= 0;
         try {
-            b = (url ? Base64.getUrlDecoder() : Base64.getDecoder()).decode(s);
+            return dev.toploc.internal.Base64s.decodeStrict(s);
         } catch (IllegalArgumentException e) {
-            throw new AttestationException("envelope", field + " is not valid base64 (" + e.getMessage() + ")", e);
+            throw new AttestationException("envelope", field + " is " + e.getMessage(), e);
         }
-        if (!canonicalBase64(b, s, url)) {
-            throw new AttestationException("envelope", field + " is not canonical base64 (non-zero padding bits)");
-        }
-        return b;
-    }
-
-    /** Whether {@code text} is the one encoding of {@code bytes} (padding optional): no two texts decode alike. */
-    static boolean canonicalBase64(byte[] bytes, String text, boolean url) {
-        Base64.Encoder e = url ? Base64.getUrlEncoder() : Base64.getEncoder();
-        String padded = e.encodeToString(bytes);
-        return padded.equals(text) || e.withoutPadding().encodeToString(bytes).equals(text);
     }
 
     static String firstLine(String s) {

@@ -1,8 +1,5 @@
 package dev.toploc.internal;
 
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-
 /**
  * Arithmetic in GF(65497), the TOPLOC v1 field, and the polynomial kernels over it.
  *
@@ -17,7 +14,8 @@ import jdk.incubator.vector.VectorOperators;
  * </pre>
  *
  * The same five integer operations run in the scalar code and in the vector lanes, so both paths are
- * exact and bit-identical. Inverses come from a table of all 65,497 elements built once (256 KiB) with
+ * exact and bit-identical (the vector twins are in {@link Gf65497Vector}, loaded only when
+ * {@link Simd#ENABLED}). Inverses come from a table of all 65,497 elements built once (256 KiB) with
  * {@code inv[i] = -(P / i) * inv[P mod i]}.
  */
 public final class Gf65497 {
@@ -26,7 +24,7 @@ public final class Gf65497 {
 
     public static final int P = 65497;
 
-    private static final int[] INV = new int[P];
+    static final int[] INV = new int[P];
 
     static {
         INV[1] = 1;
@@ -72,10 +70,10 @@ public final class Gf65497 {
      * {@code a <- a*(X - x_i) + d_i}.
      */
     public static int[] interpolate(int[] x, int[] y, int n) {
-        return Simd.ENABLED ? interpolateVector(x, y, n) : interpolateScalar(x, y, n);
+        return Simd.ENABLED ? Gf65497Vector.interpolate(x, y, n) : interpolateScalar(x, y, n);
     }
 
-    /** Scalar twin of {@link #interpolateVector}. */
+    /** Scalar twin of {@link Gf65497Vector#interpolate}. */
     public static int[] interpolateScalar(int[] x, int[] y, int n) {
         int[] d = new int[n];
         System.arraycopy(y, 0, d, 0, n);
@@ -97,69 +95,6 @@ public final class Gf65497 {
         return a;
     }
 
-    /**
-     * The same two loops with the Vector API. Both inner loops update an array in place from its own
-     * element and its left neighbour, so they run over blocks of lanes from the top down: a block reads
-     * only elements that no block has written yet (its own, and the one below it, which belongs to the
-     * next block down), then the leftover low elements run scalar, also top down. The inverses of the
-     * differences are gathered from the table.
-     */
-    public static int[] interpolateVector(int[] x, int[] y, int n) {
-        var species = Simd.INTS;
-        int lanes = species.length();
-        int[] d = new int[n];
-        System.arraycopy(y, 0, d, 0, n);
-        int[] diff = new int[n];
-        for (int j = 1; j < n; j++) {
-            int i = n - lanes;
-            for (; i >= j; i -= lanes) {
-                subV(IntVector.fromArray(species, x, i), IntVector.fromArray(species, x, i - j)).intoArray(diff, i);
-                IntVector inv = IntVector.fromArray(species, INV, 0, diff, i);
-                IntVector num = subV(IntVector.fromArray(species, d, i), IntVector.fromArray(species, d, i - 1));
-                mulV(num, inv).intoArray(d, i);
-            }
-            for (int r = i + lanes - 1; r >= j; r--) {
-                d[r] = mul(sub(d[r], d[r - 1]), INV[sub(x[r], x[r - j])]);
-            }
-        }
-        int[] a = new int[n];
-        a[0] = d[n - 1];
-        for (int i = n - 2, deg = 0; i >= 0; i--, deg++) {
-            int negX = x[i] == 0 ? 0 : P - x[i];
-            IntVector nx = IntVector.broadcast(species, negX);
-            a[deg + 1] = a[deg];
-            int j = deg + 1 - lanes;
-            for (; j >= 1; j -= lanes) {
-                addV(IntVector.fromArray(species, a, j - 1), mulV(nx, IntVector.fromArray(species, a, j))).intoArray(a, j);
-            }
-            for (int r = j + lanes - 1; r >= 1; r--) {
-                a[r] = add(a[r - 1], mul(negX, a[r]));
-            }
-            a[0] = add(mul(negX, a[0]), d[i]);
-        }
-        return a;
-    }
-
-    private static IntVector reduceV(IntVector u) {
-        IntVector t = u.lanewise(VectorOperators.LSHR, 16).mul(39).add(u.and(0xFFFF));
-        t = t.lanewise(VectorOperators.LSHR, 16).mul(39).add(t.and(0xFFFF));
-        return t.sub(P, t.compare(VectorOperators.GE, P));
-    }
-
-    private static IntVector mulV(IntVector a, IntVector b) {
-        return reduceV(a.mul(b));
-    }
-
-    private static IntVector addV(IntVector a, IntVector b) {
-        IntVector s = a.add(b);
-        return s.sub(P, s.compare(VectorOperators.GE, P));
-    }
-
-    private static IntVector subV(IntVector a, IntVector b) {
-        IntVector s = a.sub(b);
-        return s.add(P, s.compare(VectorOperators.LT, 0));
-    }
-
     /** Horner evaluation of {@code sum c[j] X^j} at one point (both in the field). */
     public static int evaluate(int[] c, int x) {
         int acc = 0;
@@ -172,35 +107,18 @@ public final class Gf65497 {
     /** Evaluates at {@code n} points {@code xs[0..n)} into {@code out}; vector or scalar by {@link Simd#ENABLED}. */
     public static void evaluateMany(int[] c, int[] xs, int n, int[] out) {
         if (Simd.ENABLED) {
-            evaluateManyVector(c, xs, n, out);
+            Gf65497Vector.evaluateMany(c, xs, n, out);
         } else {
             evaluateManyScalar(c, xs, n, out);
         }
     }
 
-    /** Scalar twin of {@link #evaluateManyVector}. */
+    /** Scalar twin of {@link Gf65497Vector#evaluateMany}. */
     public static void evaluateManyScalar(int[] c, int[] xs, int n, int[] out) {
         for (int i = 0; i < n; i++) {
             out[i] = evaluate(c, xs[i]);
         }
     }
 
-    /** Horner across points: each lane carries one point, the same ops as {@link #reduce} per lane. */
-    public static void evaluateManyVector(int[] c, int[] xs, int n, int[] out) {
-        var species = Simd.INTS;
-        int lanes = species.length();
-        int bound = species.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) {
-            IntVector x = IntVector.fromArray(species, xs, i);
-            IntVector acc = IntVector.zero(species);
-            for (int j = c.length - 1; j >= 0; j--) {
-                acc = addV(mulV(acc, x), IntVector.broadcast(species, c[j]));
-            }
-            acc.intoArray(out, i);
-        }
-        for (; i < n; i++) {
-            out[i] = evaluate(c, xs[i]);
-        }
-    }
+
 }

@@ -1,10 +1,6 @@
 package dev.toploc.internal;
 
 import java.util.Arrays;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Exact top-k by magnitude over a flat chunk of patterns, with the TOPLOC tie rule: larger magnitude
@@ -23,6 +19,7 @@ import jdk.incubator.vector.VectorOperators;
  * With B about 8k blocks the candidates number about k on real activations. The vector path forms its
  * blocks from lanes (lane j of a stretch of consecutive vectors) and the scalar twin from contiguous
  * runs; their thresholds may differ, their results cannot (the selection is exact), and tests assert it.
+ * The vector path lives in {@link TopKVector}, so this class loads without the incubator module.
  *
  * <p>Non-finite values: a NaN/Inf has the largest magnitudes of its format, so it is always a candidate;
  * when the largest candidate is non-finite the kernel reports the first non-finite index instead.
@@ -32,7 +29,7 @@ public final class TopK {
     }
 
     /** Blocks per k: more blocks, fewer candidates but a longer pass 1 tail of small selections. */
-    private static final int BLOCKS_PER_K = 8;
+    static final int BLOCKS_PER_K = 8;
 
     /** Result of a selection: {@code indices} on success, or the first non-finite index. */
     public record Result(int[] indices, int firstNonFinite) {
@@ -48,56 +45,10 @@ public final class TopK {
      * Requires {@code 1 <= k <= len}; a magnitude {@code >= nonFinite} is reported, not selected.
      */
     public static Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
-        return Simd.ENABLED ? select16Vector(a, off, len, k, magMask, nonFinite) : select16Scalar(a, off, len, k, magMask, nonFinite);
+        return Simd.ENABLED ? TopKVector.select16(a, off, len, k, magMask, nonFinite) : select16Scalar(a, off, len, k, magMask, nonFinite);
     }
 
-    /** Vector path of {@link #select16}. */
-    public static Result select16Vector(short[] a, int off, int len, int k, int magMask, int nonFinite) {
-        checkArgs(a.length, off, len, k);
-        var species = Simd.SHORTS;
-        int lanes = species.length();
-        int vectors = len / lanes;
-        int stretches = Math.max(1, Math.ceilDiv(BLOCKS_PER_K * k, lanes));
-        int perStretch = vectors / stretches;
-        short mask = (short) magMask;
-        int threshold = 0;
-        if (perStretch > 0) {
-            short[] maxima = new short[stretches * lanes];
-            for (int s = 0; s < stretches; s++) {
-                int base = off + s * perStretch * lanes;
-                ShortVector m = ShortVector.zero(species);
-                for (int r = 0; r < perStretch; r++) {
-                    m = m.max(ShortVector.fromArray(species, a, base + r * lanes).and(mask));
-                }
-                m.intoArray(maxima, s * lanes);
-            }
-            threshold = kthLargest(widen(maxima), k);
-        }
-        Candidates cands = new Candidates(Math.max(4 * k, 64));
-        ShortVector t = ShortVector.broadcast(species, (short) threshold);
-        int i = 0;
-        for (int bound = vectors * lanes; i < bound; i += lanes) {
-            ShortVector v = ShortVector.fromArray(species, a, off + i).and(mask);
-            VectorMask<Short> hit = v.compare(VectorOperators.GE, t);
-            if (hit.anyTrue()) {
-                long bits = hit.toLong();
-                while (bits != 0) {
-                    int idx = i + Long.numberOfTrailingZeros(bits);
-                    cands.add(a[off + idx] & magMask, idx);
-                    bits &= bits - 1;
-                }
-            }
-        }
-        for (; i < len; i++) {
-            int mag = a[off + i] & magMask;
-            if (mag >= threshold) {
-                cands.add(mag, i);
-            }
-        }
-        return finish16(a, off, len, k, magMask, nonFinite, cands);
-    }
-
-    /** Scalar twin of {@link #select16Vector}: contiguous blocks, the same exact selection. */
+    /** Scalar twin of {@link TopKVector#select16}: contiguous blocks, the same exact selection. */
     public static Result select16Scalar(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         checkArgs(a.length, off, len, k);
         int blocks = BLOCKS_PER_K * k;
@@ -124,7 +75,7 @@ public final class TopK {
         return finish16(a, off, len, k, magMask, nonFinite, cands);
     }
 
-    private static Result finish16(short[] a, int off, int len, int k, int magMask, int nonFinite, Candidates c) {
+    static Result finish16(short[] a, int off, int len, int k, int magMask, int nonFinite, Candidates c) {
         if (c.maxMagnitude >= nonFinite) {
             for (int i = 0; i < len; i++) {
                 if ((a[off + i] & magMask) >= nonFinite) {
@@ -142,65 +93,17 @@ public final class TopK {
      * is reported. Requires {@code 1 <= k <= len}.
      */
     public static Result select32(float[] a, int off, int len, int k) {
-        return Simd.ENABLED ? select32Vector(a, off, len, k) : select32Scalar(a, off, len, k);
+        return Simd.ENABLED ? TopKVector.select32(a, off, len, k) : select32Scalar(a, off, len, k);
     }
 
-    private static final int MAG32 = 0x7FFFFFFF;
-    private static final int NONFINITE32 = 0x7F800000;
+    static final int MAG32 = 0x7FFFFFFF;
+    static final int NONFINITE32 = 0x7F800000;
 
-    private static int mag32(float f) {
+    static int mag32(float f) {
         return Float.floatToRawIntBits(f) & MAG32;
     }
 
-    /** Vector path of {@link #select32}. */
-    public static Result select32Vector(float[] a, int off, int len, int k) {
-        checkArgs(a.length, off, len, k);
-        var species = Simd.INTS;
-        var fspecies = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        int lanes = species.length();
-        int vectors = len / lanes;
-        int stretches = Math.max(1, Math.ceilDiv(BLOCKS_PER_K * k, lanes));
-        int perStretch = vectors / stretches;
-        int threshold = 0;
-        if (perStretch > 0) {
-            int[] maxima = new int[stretches * lanes];
-            for (int s = 0; s < stretches; s++) {
-                int base = off + s * perStretch * lanes;
-                IntVector m = IntVector.zero(species);
-                for (int r = 0; r < perStretch; r++) {
-                    IntVector v = jdk.incubator.vector.FloatVector.fromArray(fspecies, a, base + r * lanes)
-                            .reinterpretAsInts().and(MAG32);
-                    m = m.max(v);
-                }
-                m.intoArray(maxima, s * lanes);
-            }
-            threshold = kthLargest(maxima, k);
-        }
-        Candidates cands = new Candidates(Math.max(4 * k, 64));
-        IntVector t = IntVector.broadcast(species, threshold);
-        int i = 0;
-        for (int bound = vectors * lanes; i < bound; i += lanes) {
-            IntVector v = jdk.incubator.vector.FloatVector.fromArray(fspecies, a, off + i).reinterpretAsInts().and(MAG32);
-            VectorMask<Integer> hit = v.compare(VectorOperators.GE, t);
-            if (hit.anyTrue()) {
-                long bits = hit.toLong();
-                while (bits != 0) {
-                    int idx = i + Long.numberOfTrailingZeros(bits);
-                    cands.add(mag32(a[off + idx]), idx);
-                    bits &= bits - 1;
-                }
-            }
-        }
-        for (; i < len; i++) {
-            int mag = mag32(a[off + i]);
-            if (mag >= threshold) {
-                cands.add(mag, i);
-            }
-        }
-        return finish32(a, off, len, k, cands);
-    }
-
-    /** Scalar twin of {@link #select32Vector}. */
+    /** Scalar twin of {@link TopKVector#select32}. */
     public static Result select32Scalar(float[] a, int off, int len, int k) {
         checkArgs(a.length, off, len, k);
         int blocks = BLOCKS_PER_K * k;
@@ -227,7 +130,7 @@ public final class TopK {
         return finish32(a, off, len, k, cands);
     }
 
-    private static Result finish32(float[] a, int off, int len, int k, Candidates c) {
+    static Result finish32(float[] a, int off, int len, int k, Candidates c) {
         if (c.maxMagnitude >= NONFINITE32) {
             for (int i = 0; i < len; i++) {
                 if (mag32(a[off + i]) >= NONFINITE32) {
@@ -240,14 +143,14 @@ public final class TopK {
 
     // -------------------------------------------------------------------------------------- shared
 
-    private static void checkArgs(int arrayLength, int off, int len, int k) {
+    static void checkArgs(int arrayLength, int off, int len, int k) {
         if (k < 1 || k > len) {
             throw new IllegalArgumentException("k = " + k + " must be in 1.." + len + " (the chunk length)");
         }
         java.util.Objects.checkFromIndexSize(off, len, arrayLength);
     }
 
-    private static int[] widen(short[] s) {
+    static int[] widen(short[] s) {
         int[] r = new int[s.length];
         for (int i = 0; i < s.length; i++) {
             r[i] = s[i];          // masked magnitudes are non-negative
@@ -324,7 +227,7 @@ public final class TopK {
     }
 
     /** Growable list of candidate keys {@code magnitude << 31 | (2^31-1 - index)}. */
-    private static final class Candidates {
+    static final class Candidates {
         long[] keys;
         int size;
         int maxMagnitude = -1;

@@ -50,7 +50,7 @@ class TopKTest {
             mags[i] = a[off + i] & 0x7FFF;
         }
         int[] want = naive(mags, k);
-        TopK.Result v = TopK.select16Vector(a, off, n, k, 0x7FFF, 0x7F80);
+        TopK.Result v = TopKVector.select16(a, off, n, k, 0x7FFF, 0x7F80);
         TopK.Result s = TopK.select16Scalar(a, off, n, k, 0x7FFF, 0x7F80);
         assertArrayEquals(want, v.indices());
         assertArrayEquals(want, s.indices());
@@ -69,7 +69,7 @@ class TopKTest {
             mags[i] = Float.floatToRawIntBits(a[i]) & 0x7FFFFFFF;
         }
         int[] want = naive(mags, k);
-        assertArrayEquals(want, TopK.select32Vector(a, 0, n, k).indices());
+        assertArrayEquals(want, TopKVector.select32(a, 0, n, k).indices());
         assertArrayEquals(want, TopK.select32Scalar(a, 0, n, k).indices());
     }
 
@@ -78,11 +78,11 @@ class TopKTest {
         short[] a = patterns(new Random(1), 5000, 0);
         a[4321] = (short) 0xFFC0;   // -NaN
         a[4000] = (short) 0x7F80;   // +Inf, earlier
-        assertEquals(4000, TopK.select16Vector(a, 0, a.length, 128, 0x7FFF, 0x7F80).firstNonFinite());
+        assertEquals(4000, TopKVector.select16(a, 0, a.length, 128, 0x7FFF, 0x7F80).firstNonFinite());
         assertEquals(4000, TopK.select16Scalar(a, 0, a.length, 128, 0x7FFF, 0x7F80).firstNonFinite());
         float[] f = new float[3000];
         f[2999] = Float.NEGATIVE_INFINITY;
-        assertEquals(2999, TopK.select32Vector(f, 0, f.length, 16).firstNonFinite());
+        assertEquals(2999, TopKVector.select32(f, 0, f.length, 16).firstNonFinite());
         assertEquals(2999, TopK.select32Scalar(f, 0, f.length, 16).firstNonFinite());
     }
 
@@ -91,7 +91,7 @@ class TopKTest {
         short[] a = new short[163840];
         Arrays.fill(a, (short) 0x3F80);
         int[] want = IntStream.range(0, 128).toArray();
-        assertArrayEquals(want, TopK.select16Vector(a, 0, a.length, 128, 0x7FFF, 0x7F80).indices());
+        assertArrayEquals(want, TopKVector.select16(a, 0, a.length, 128, 0x7FFF, 0x7F80).indices());
         assertArrayEquals(want, TopK.select16Scalar(a, 0, a.length, 128, 0x7FFF, 0x7F80).indices());
     }
 

@@ -199,18 +199,23 @@ public final class InferenceVerifier {
         checkIdentity(a, model.identity());
         Report r = check(a, model, mode, policy, sampling);
         if (!r.accepted()) {
-            List<String> why = new ArrayList<>();
-            if (!r.commits().accepted()) {
-                why.add(r.commits().rejection());
-            }
-            if (!r.tokens().isEmpty()) {
-                why.add(r.tokens().get(0).reason() + (r.tokens().size() > 1 ? " (and " + (r.tokens().size() - 1) + " more tokens)" : ""));
-            }
-            if (r.termination() != null) {
-                why.add("termination: " + r.termination());
-            }
-            throw new VerificationException("rejected: " + String.join("; ", why) + "; policy: " + policy.source(), r.commits());
+            throw rejection(r, policy);
         }
         return r;
+    }
+
+    /** The exception a rejected report stands for: every failed check, first failure first. */
+    public static VerificationException rejection(Report r, AcceptancePolicy policy) {
+        List<String> why = new ArrayList<>();
+        if (!r.commits().accepted()) {
+            why.add(r.commits().rejection());
+        }
+        if (!r.tokens().isEmpty()) {
+            why.add(r.tokens().get(0).reason() + (r.tokens().size() > 1 ? " (and " + (r.tokens().size() - 1) + " more tokens)" : ""));
+        }
+        if (r.termination() != null) {
+            why.add("termination: " + r.termination());
+        }
+        return new VerificationException("rejected: " + String.join("; ", why) + "; policy: " + policy.source(), r.commits());
     }
 }

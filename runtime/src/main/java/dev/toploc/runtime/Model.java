@@ -80,6 +80,9 @@ public final class Model implements AutoCloseable {
 
     /** Loads {@code config.json} and the weights ({@code model.safetensors}, or shards listed in {@code model.safetensors.index.json}). */
     public static Model load(Path dir) throws ModelFormatException {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException("the runtime's forward pass needs the Vector API: start java with --add-modules jdk.incubator.vector");
+        }
         if (!Files.isDirectory(dir)) {
             throw new ModelFormatException(dir + ": not a directory (expected a HuggingFace model folder)");
         }

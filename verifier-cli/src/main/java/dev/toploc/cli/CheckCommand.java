@@ -1,12 +1,10 @@
 package dev.toploc.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toploc.AcceptancePolicy;
-import dev.toploc.ChunkPlan;
 import dev.toploc.Commit;
 import dev.toploc.CommitSpec;
-import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
+import dev.toploc.VerificationException;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
 import java.io.PrintWriter;
@@ -15,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,29 +24,11 @@ final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--activations", required = true, paramLabel = "FILE", description = ".npy or .safetensors, rows x hidden")
-    Path activations;
-
-    @Option(names = "--tensor", paramLabel = "NAME", description = "safetensors: which tensor")
-    String tensor;
-
-    @Option(names = "--patterns", defaultValue = "bf16", description = "what 16-bit integer patterns are (default ${DEFAULT-VALUE})")
-    String patterns;
+    @Mixin
+    ActivationsOptions in;
 
     @Option(names = "--proofs", required = true, paramLabel = "FILE", description = "base64 commits, one per line")
     Path proofs;
-
-    @Option(names = "--prefill-rows", defaultValue = "0", description = "leading rows committed as one chunk (default ${DEFAULT-VALUE})")
-    int prefillRows;
-
-    @Option(names = "--chunk", defaultValue = "32", description = "decode rows per chunk (default ${DEFAULT-VALUE})")
-    int chunk;
-
-    @Option(names = "--topk", defaultValue = "128", description = "k (default ${DEFAULT-VALUE})")
-    int topk;
-
-    @Option(names = "--dtype", defaultValue = "bf16", description = "commit dtype (default ${DEFAULT-VALUE})")
-    String dtype;
 
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
     Path policyFile;
@@ -58,28 +39,23 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        HiddenStates s = Activations.read(activations, Dtype.fromWireName(patterns), tensor);
-        CommitSpec spec = new CommitSpec(Dtype.fromWireName(dtype), topk, chunk);
-        if (prefillRows < 0 || prefillRows > s.rows()) {
-            throw new IllegalArgumentException("--prefill-rows " + prefillRows + " is outside 0.." + s.rows() + " (the file's rows)");
-        }
-        ChunkPlan plan = ChunkPlan.forRows(prefillRows, s.rows() - prefillRows, chunk);
+        HiddenStates s = in.states();
+        CommitSpec spec = in.spec();
         List<String> lines = Inputs.proofs(proofs);
         List<Commit> commits = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), topk, "commit " + i + " (line " + (i + 1) + ")"));
+            commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), spec.topK(), "commit " + i + " (line " + (i + 1) + ")"));
         }
         AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
-        VerificationReport r = Verifier.check(s, plan, spec, commits, policy);
+        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy);
         if (json) {
-            ObjectNode n = Report.json(r);
-            out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
         } else {
             Report.table(out, r);
             out.println(r.accepted() ? "ACCEPTED" : "REJECTED");
         }
         if (!r.accepted()) {
-            Verifier.verify(s, plan, spec, commits, policy);
+            throw new VerificationException("rejected: " + r.rejection() + "; policy: " + policy.source(), r);
         }
         return 0;
     }

@@ -63,8 +63,9 @@ final class DemoCommand implements Callable<Integer> {
         Path b = modelB != null ? modelB : TestVectors.model("tiny-fortunes-llama-b");
         Path shipped = a.resolve("toploc-policy.json");
         Path pf = policyFile != null ? policyFile : Files.exists(shipped) ? shipped : null;
-        AcceptancePolicy policy = pf != null ? PolicyFile.read(pf).policy() : AcceptancePolicy.defaults(CommitSpec.DEFAULT);
-        double margin = pf != null ? PolicyFile.read(pf).logitMargin() : InferenceVerifier.SamplingCheck.DEFAULT.logitMargin();
+        PolicyFile calibrated = pf != null ? PolicyFile.read(pf) : null;
+        AcceptancePolicy policy = calibrated != null ? calibrated.policy() : AcceptancePolicy.defaults(CommitSpec.DEFAULT);
+        double margin = calibrated != null ? calibrated.logitMargin() : InferenceVerifier.SamplingCheck.DEFAULT.logitMargin();
         InferenceVerifier.SamplingCheck replay = new InferenceVerifier.SamplingCheck(true, margin, 1e-4);
 
         Ed25519Keys.KeyPair key = Ed25519Keys.generate(new SecureRandom());
@@ -125,11 +126,10 @@ final class DemoCommand implements Callable<Integer> {
             rows.add(run("commits shifted by one chunk", "reject", Attestations.sign(with(honest, honest.model(), honest.completion(), shifted),
                     List.of(key.privateKey())), trusted, ma, ComputeMode.FP32, policy, replay));
 
-            byte[] badSig = Dsse.parse(envelope).toJson();
             Dsse.Envelope env = Dsse.parse(envelope);
             byte[] sig = env.signatures().get(0).sig().clone();
             sig[10] ^= 1;
-            badSig = new Dsse.Envelope(env.payloadType(), env.payload(), List.of(new Dsse.Signature(env.signatures().get(0).keyid(), sig))).toJson();
+            byte[] badSig = new Dsse.Envelope(env.payloadType(), env.payload(), List.of(new Dsse.Signature(env.signatures().get(0).keyid(), sig))).toJson();
             rows.add(run("signature bit flipped", "reject", badSig, trusted, ma, ComputeMode.FP32, policy, replay));
             rows.add(run("signed by an untrusted key", "reject", Attestations.sign(honest, List.of(Ed25519Keys.generate(new SecureRandom()).privateKey())),
                     trusted, ma, ComputeMode.FP32, policy, replay));

@@ -6,7 +6,6 @@ import dev.toploc.Commit;
 import dev.toploc.CommitSpec;
 import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
-import dev.toploc.VerificationException;
 import dev.toploc.attest.Attestations;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.runtime.ComputeMode;
@@ -135,8 +134,7 @@ final class VerifyCommand implements Callable<Integer> {
                 out.printf("%s in %.2f s%n", r.accepted() ? "ACCEPTED" : "REJECTED", secs);
             }
             if (!r.accepted()) {
-                InferenceVerifier.verify(a, mdl, m, policy, replay);   // throws with the reasons
-                throw new VerificationException("rejected", r.commits());
+                throw InferenceVerifier.rejection(r, policy);
             }
         }
         return Toploc.ACCEPTED;
