@@ -40,11 +40,35 @@ public final class TopK {
 
     // -------------------------------------------------------------------------------------- 16-bit
 
+    /** A device that computes {@link #select16} itself, with exactly the same result (the GPU backend). */
+    public interface Accelerator {
+        Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite);
+
+        String name();
+    }
+
+    private static volatile Accelerator accelerator;
+
+    /** Routes {@link #select16} to {@code a} (null: back to the CPU kernels). */
+    public static void use(Accelerator a) {
+        accelerator = a;
+    }
+
     /**
      * Top-k of {@code a[off, off+len)} read as patterns whose magnitude is {@code a[i] & magMask}.
      * Requires {@code 1 <= k <= len}; a magnitude {@code >= nonFinite} is reported, not selected.
      */
     public static Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+        Accelerator acc = accelerator;
+        if (acc != null) {
+            checkArgs(a.length, off, len, k);
+            return acc.select16(a, off, len, k, magMask, nonFinite);
+        }
+        return select16Cpu(a, off, len, k, magMask, nonFinite);
+    }
+
+    /** {@link #select16} on the CPU: the vector kernel when enabled, else its scalar twin. */
+    public static Result select16Cpu(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         return Simd.ENABLED ? TopKVector.select16(a, off, len, k, magMask, nonFinite) : select16Scalar(a, off, len, k, magMask, nonFinite);
     }
 

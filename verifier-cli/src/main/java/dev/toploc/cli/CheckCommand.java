@@ -30,6 +30,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--proofs", required = true, paramLabel = "FILE", description = "base64 commits, one per line")
     Path proofs;
 
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
+    String device;
+
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
     Path policyFile;
 
@@ -39,6 +42,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
+        Device.apply(device, command.commandLine().getErr());
         HiddenStates s = in.states();
         CommitSpec spec = in.spec();
         List<String> lines = Inputs.proofs(proofs);

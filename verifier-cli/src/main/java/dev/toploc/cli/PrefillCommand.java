@@ -47,11 +47,20 @@ final class PrefillCommand implements Callable<Integer> {
     @Option(names = "--stream-layers", description = "release each layer's weights after use (identical results)")
     boolean stream;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or auto; cuda is refused: the GPU prefill is not built yet")
+    String device;
+
     @Option(names = "--threads", paramLabel = "N", description = "threads (default: all processors)")
     Integer threads;
 
     @Override
     public Integer call() throws Exception {
+        if (device.equals("cuda")) {
+            throw new IllegalArgumentException("--device cuda: the GPU prefill is not implemented yet (cuda-bridge runs the commit top-k only); use cpu or auto");
+        }
+        if (!device.equals("cpu") && !device.equals("auto")) {
+            throw new IllegalArgumentException("--device '" + device + "' (expected cpu, cuda or auto)");
+        }
         ComputeMode m = ComputeMode.fromWireName(mode);
         int[] ids = input.ids != null ? TokenIds.parse(input.ids, "--ids")
                 : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : TokenIds.fromText(input.prompt);

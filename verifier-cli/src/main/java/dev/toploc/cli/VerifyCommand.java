@@ -45,6 +45,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "fp32", description = "recompute in fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
     String mode;
 
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
+    String device;
+
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the reference's thresholds")
     Path policyFile;
 
@@ -81,6 +84,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
+        Device.apply(device, command.commandLine().getErr());
         PrintWriter err = command.commandLine().getErr();
         ComputeMode m = ComputeMode.fromWireName(mode);
         InferenceAttestation a;

@@ -160,6 +160,26 @@ class CliTest {
     }
 
     @Test
+    void device_cudaWithoutAGpu_isAClearError_autoFallsBack() {
+        dev.toploc.cuda.CudaBackend.Probe probe = dev.toploc.cuda.CudaBackend.probe();
+        Run cuda = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--device", "cuda");
+        Run auto = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--device", "auto");
+        assertEquals(0, auto.code(), auto.err());
+        if (probe.available()) {
+            assertEquals(0, cuda.code(), cuda.err());
+            assertTrue(cuda.err().contains("device: cuda: "), cuda.err());
+        } else {
+            assertEquals(Toploc.BAD_INPUT, cuda.code());
+            assertTrue(cuda.err().contains(probe.reason()), cuda.err());
+            assertTrue(auto.err().contains("device: cpu (" + probe.reason() + ")"), auto.err());
+        }
+        Run prefill = run("prefill", "--model", s(TINY), "--ids", "1,2,3", "--device", "cuda", "-o", s(dir.resolve("never.npy")));
+        assertEquals(Toploc.BAD_INPUT, prefill.code());
+        assertTrue(prefill.err().contains("the GPU prefill is not implemented yet"), prefill.err());
+        dev.toploc.internal.TopK.use(null);
+    }
+
+    @Test
     void mainEntryPoint_exitsWithTheCode() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),

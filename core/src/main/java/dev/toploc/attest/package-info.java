@@ -1,0 +1,11 @@
+/**
+ * Signed attestations: {@link dev.toploc.attest.InferenceAttestation} (the in-toto predicate),
+ * {@link dev.toploc.attest.Attestations} (sign, verify), {@link dev.toploc.attest.Dsse} (envelope and PAE)
+ * and {@link dev.toploc.attest.Ed25519Keys} (Bouncy Castle), with {@link dev.toploc.attest.AttestationException}
+ * naming the check that failed.
+ *
+ * <p>Lives here: formats and signatures, strict and bounded parsing of untrusted bytes. Must not live here:
+ * recomputation (the runtime's {@code InferenceVerifier}), trust decisions beyond "one of the given keys
+ * signed it" (which keys to trust is the caller's).
+ */
+package dev.toploc.attest;

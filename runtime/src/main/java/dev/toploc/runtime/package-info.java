@@ -1,0 +1,12 @@
+/**
+ * The model: {@link dev.toploc.runtime.Model} loads a HuggingFace Llama/Mistral/Qwen2 folder (memory-mapped
+ * safetensors) and runs its forward pass in a {@link dev.toploc.runtime.ComputeMode}; sessions decode with
+ * a KV cache; {@link dev.toploc.runtime.Sampling} specifies token choice so it can be replayed;
+ * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} are the two sides of
+ * an attestation on this engine.
+ *
+ * <p>Lives here: the stable runtime API. Must not live here: kernels and file formats
+ * ({@code dev.toploc.runtime.internal}), commit math (core), anything that writes files the user named
+ * (the CLI does that, safely). Needs {@code --add-modules jdk.incubator.vector}.
+ */
+package dev.toploc.runtime;
