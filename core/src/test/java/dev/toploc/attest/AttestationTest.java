@@ -147,6 +147,26 @@ class AttestationTest {
     }
 
     @Test
+    void limits_onUntrustedInput_areTypedErrors() throws Exception {
+        byte[] huge = new byte[Dsse.MAX_ENVELOPE_BYTES + 1];
+        assertEquals("size", assertThrows(AttestationException.class, () -> Dsse.parse(huge)).check());
+        StringBuilder sigs = new StringBuilder();
+        for (int i = 0; i <= Dsse.MAX_SIGNATURES; i++) {
+            sigs.append(i == 0 ? "" : ",").append("{\"keyid\":\"\",\"sig\":\"AAAA\"}");
+        }
+        String many = "{\"payloadType\":\"t\",\"payload\":\"AAAA\",\"signatures\":[" + sigs + "]}";
+        assertEquals("size", assertThrows(AttestationException.class, () -> Dsse.parse(many.getBytes(StandardCharsets.UTF_8))).check());
+        String deep = "[".repeat(200) + "]".repeat(200);
+        AttestationException d = assertThrows(AttestationException.class, () -> Dsse.parse(deep.getBytes(StandardCharsets.UTF_8)));
+        assertTrue(d.getMessage().contains("nesting depth"), d.getMessage());
+        String st = new String(sample().toStatementJson(), StandardCharsets.UTF_8);
+        String ids = "0," .repeat(InferenceAttestation.MAX_TOKENS) + "0";
+        String tooMany = st.replaceFirst("\"promptTokenIds\" : \\[[^\\]]*\\]", "\"promptTokenIds\" : [" + ids + "]");
+        AttestationException t = assertThrows(AttestationException.class, () -> InferenceAttestation.parseStatement(tooMany.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("size", t.check(), t.getMessage());
+    }
+
+    @Test
     void nonCanonicalBase64_isRejected() {
         String env = "{\"payloadType\":\"t\",\"payload\":\"aGl=\",\"signatures\":[{\"keyid\":\"\",\"sig\":\"" + Base64.getEncoder().encodeToString(new byte[64]) + "\"}]}";
         AttestationException e = assertThrows(AttestationException.class, () -> Dsse.parse(env.getBytes(StandardCharsets.UTF_8)));

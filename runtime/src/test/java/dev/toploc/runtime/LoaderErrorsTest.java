@@ -58,6 +58,10 @@ class LoaderErrorsTest {
                 Arguments.of("unsupported-dtype", (Breaker) d -> Files.write(d.resolve("model.safetensors"),
                         header("{\"model.embed_tokens.weight\": {\"dtype\": \"I8\", \"shape\": [0], \"data_offsets\": [0, 0]}}")),
                         "tensor 'model.embed_tokens.weight' has shape [0] (expected [300, 512] from config.json)"),
+                Arguments.of("config-too-large", (Breaker) d -> Files.writeString(d.resolve("config.json"), " ".repeat((1 << 20) + 1)),
+                        "config.json: 1048577 bytes is too large for a model config (limit 1048576)"),
+                Arguments.of("config-too-deep", (Breaker) d -> Files.writeString(d.resolve("config.json"), "[".repeat(100) + "]".repeat(100)),
+                        "config.json: not readable JSON"),
                 Arguments.of("no-weights", (Breaker) d -> Files.delete(d.resolve("model.safetensors")), "no model.safetensors and no model.safetensors.index.json"),
                 Arguments.of("offsets-disagree-with-shape", (Breaker) d -> Files.write(d.resolve("model.safetensors"),
                         header("{\"x\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 0]}}")), "data_offsets span 0 bytes but shape [4] of F32 needs 16"));
