@@ -77,6 +77,12 @@ public final class InferenceVerifier {
     /** As {@link #check(InferenceAttestation, Model, ComputeMode, AcceptancePolicy, SamplingCheck)}, optionally streaming layers. */
     public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling,
                                boolean streamLayers) throws TopLocException {
+        return check(a, model, mode, policy, sampling, streamLayers, null);
+    }
+
+    /** The full form: optionally streaming layers, and reporting each finished layer of the prefill to {@code layersDone}. */
+    public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling,
+                               boolean streamLayers, java.util.function.IntConsumer layersDone) throws TopLocException {
         int[] prompt = a.prompt();
         int[] completion = a.completion();
         int vocab = model.config().vocabSize();
@@ -98,7 +104,7 @@ public final class InferenceVerifier {
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);
         System.arraycopy(completion, 0, seq, p, n - 1);
-        float[] hidden = model.prefill(seq, mode, streamLayers);
+        float[] hidden = model.prefill(seq, mode, streamLayers, layersDone);
         HiddenStates states = Model.toStates(hidden, seq.length, model.config().hiddenSize(), mode);
         VerificationReport commits;
         try {

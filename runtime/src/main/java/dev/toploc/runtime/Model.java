@@ -265,7 +265,13 @@ public final class Model implements AutoCloseable {
      * resident: the results are identical.
      */
     public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers) {
+        return prefill(tokens, mode, streamLayers, null);
+    }
+
+    /** As {@link #prefill(int[], ComputeMode, boolean)}, calling {@code layersDone} with 1..L as layers finish (for progress bars). */
+    public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers, java.util.function.IntConsumer layersDone) {
         Session s = new Session(mode, tokens.length, streamLayers);
+        s.progress = layersDone;
         return s.append(tokens);
     }
 
@@ -317,6 +323,7 @@ public final class Model implements AutoCloseable {
         private final ComputeMode mode;
         private final KvCache cache;
         private final boolean stream;
+        private java.util.function.IntConsumer progress;
 
         Session(ComputeMode mode, int capacity, boolean stream) {
             this.mode = mode;
@@ -348,7 +355,7 @@ public final class Model implements AutoCloseable {
                             + " is out of range (expected 0.." + (cfg.vocabSize() - 1) + ")");
                 }
             }
-            float[] out = forward(tokens, cache, mode, stream);
+            float[] out = forward(tokens, cache, mode, stream, progress);
             cache.advance(tokens.length);
             return out;
         }
@@ -359,7 +366,7 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream) {
+    private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream, java.util.function.IntConsumer progress) {
         int T = tokens.length;
         int start = cache.length();
         int d = cfg.hiddenSize();
@@ -409,6 +416,9 @@ public final class Model implements AutoCloseable {
             addInPlace(x, o, mode);
             if (stream) {
                 release(layers[l]);
+            }
+            if (progress != null) {
+                progress.accept(l + 1);
             }
         }
         float[] out = new float[T * d];

@@ -126,7 +126,14 @@ final class VerifyCommand implements Callable<Integer> {
             }
             err.printf("recomputing %d positions in %s ...%n", a.prompt().length + a.completion().length - 1, m.wireName());
             long t0 = System.nanoTime();
-            InferenceVerifier.Report r = InferenceVerifier.check(a, mdl, m, policy, replay);
+            int layers = mdl.config().numLayers();
+            boolean bar = System.console() != null && a.prompt().length + a.completion().length > 256;
+            InferenceVerifier.Report r = InferenceVerifier.check(a, mdl, m, policy, replay, false, !bar ? null : done -> {
+                int w = 30;
+                int fill = done * w / layers;
+                err.printf("\rprefill [%s%s] layer %d/%d%s", "#".repeat(fill), " ".repeat(w - fill), done, layers, done == layers ? "\n" : "");
+                err.flush();
+            });
             double secs = (System.nanoTime() - t0) / 1e9;
             if (json) {
                 ObjectNode n = Report.json(r);
