@@ -53,6 +53,14 @@ record PolicyFile(AcceptancePolicy policy, double logitMargin, String dtype, int
         }
     }
 
+    /** A policy calibrated for other weights is refused: its thresholds describe another model's noise. */
+    void requireModel(dev.toploc.runtime.ModelIdentity id) throws IOException {
+        if (!weightsSha256.isEmpty() && !weightsSha256.equals(id.weightsDigest())) {
+            throw new IOException("the policy was calibrated for weights sha256 " + weightsSha256 + ", the model folder has "
+                    + id.weightsDigest() + " (calibrate this model: toploc calibrate --model DIR)");
+        }
+    }
+
     ObjectNode toJson(ObjectMapper m) {
         ObjectNode n = m.createObjectNode();
         n.putObject("model").put("configSha256", configSha256).put("weightsSha256", weightsSha256);

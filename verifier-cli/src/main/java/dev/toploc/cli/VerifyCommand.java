@@ -107,8 +107,9 @@ final class VerifyCommand implements Callable<Integer> {
         }
         AcceptancePolicy policy;
         double margin = InferenceVerifier.SamplingCheck.DEFAULT.logitMargin();
+        PolicyFile pf = null;
         if (policyFile != null) {
-            PolicyFile pf = PolicyFile.read(policyFile);
+            pf = PolicyFile.read(policyFile);
             pf.requireFits(a.commitSpec());
             policy = pf.policy();
             margin = pf.logitMargin();
@@ -123,6 +124,9 @@ final class VerifyCommand implements Callable<Integer> {
         try (Model mdl = Model.load(model)) {
             if (proofs == null) {
                 InferenceVerifier.checkIdentity(a, mdl.identity());
+            }
+            if (pf != null) {
+                pf.requireModel(mdl.identity());
             }
             err.printf("recomputing %d positions in %s ...%n", a.prompt().length + a.completion().length - 1, m.wireName());
             long t0 = System.nanoTime();

@@ -87,6 +87,19 @@ class CliTest {
     }
 
     @Test
+    void verify_withTheShippedPolicy_acceptsHonest_andRefusesAPolicyOfOtherWeights() throws Exception {
+        Path policy = TINY.resolve("toploc-policy.json");
+        Run ok = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--policy", s(policy));
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("calibrated on tiny-fortunes-llama"), ok.out());
+        Path other = dir.resolve("other-policy.json");
+        Files.writeString(other, Files.readString(policy).replaceAll("\"weightsSha256\" : \"[0-9a-f]+\"", "\"weightsSha256\" : \"" + "1".repeat(64) + "\""));
+        Run bad = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--policy", s(other));
+        assertEquals(Toploc.BAD_INPUT, bad.code());
+        assertTrue(bad.err().contains("the policy was calibrated for weights sha256 1111"), bad.err());
+    }
+
+    @Test
     void verify_rejectsTheWrongModelFolder() {
         Run v = run("verify", s(attestation), "--model", s(TINY_B), "--trust", s(pub));
         assertEquals(Toploc.REJECTED, v.code());
