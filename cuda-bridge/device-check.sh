@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The GPU device check (run on a machine with an NVIDIA GPU, nvcc and python3; no JDK needed):
 #   cuda-bridge/device-check.sh
-# Builds libtoploc_cuda.so and a C driver, then checks the device top-k against a CPU reference on every
-# chunk of the reference vectors, one line per check with the device time. With a jlink runtime carried
-# along (cuda-bridge/make-runtime.sh on the development machine), it also runs the Java GPU tests.
-# Not yet here: the GPU prefill kernels (see the project's README); this script says so in its last line.
+# Builds libtoploc_cuda.so and C drivers, then checks (one line each, with device times):
+#  - the device top-k against a CPU reference on every chunk of the reference vectors;
+#  - the fp32 prefill of the embedded tiny model against PyTorch's golden fp32 states (3 sequences);
+#  - prefill throughput on a random 4096-wide, 2-layer Llama, beside PyTorch on the same GPU and shape.
+# With a jlink runtime carried along (cuda-bridge/make-runtime.sh on the development machine), it also
+# runs the Java GPU tests. About a minute on an H100-class machine.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -13,12 +15,57 @@ command -v nvcc >/dev/null || { echo "device-check: nvcc not found"; exit 2; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/gpu: /'
 bash "$here/build-native.sh" "$out" || exit 2
 gcc -O2 -o "$out/check_topk" "$here/src/test/c/check_topk.c" -L"$out" -ltoploc_cuda -Wl,-rpath,"$out" || exit 2
+gcc -O2 -o "$out/check_prefill" "$here/src/test/c/check_prefill.c" -L"$out" -ltoploc_cuda -Wl,-rpath,"$out" -lm || exit 2
 status=0
 for json in "$root"/test-vectors/reference/bf16-*.json; do
   args=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p=0 if d['skip_prefill'] else d['prefill_rows']; print(d['activations_file'], p+d['decode_rows'], d['hidden'], d['decode_batching_size'], d['topk'], p)" "$json")
   set -- $args
   "$out/check_topk" "$root/test-vectors/reference/$1" "$2" "$3" "$4" "$5" "$6" || status=1
 done
+model="$root/test-vectors/models/tiny-fortunes-llama"
+cfg=$(python3 -c "import json; c=json.load(open('$model/config.json')); print(c['hidden_size'], c['intermediate_size'], c['num_hidden_layers'], c['num_attention_heads'], c['num_key_value_heads'], c['head_dim'], c['vocab_size'], c['rope_theta'], c['rms_norm_eps'])")
+for seq in seq1 seq2 seq3; do
+  python3 -c "import json; d=json.load(open('$model/golden/$seq.json')); print(' '.join(map(str, d['prompt_ids'] + d['completion_ids'])))" > "$out/$seq.tokens"
+  "$out/check_prefill" golden "$model/model.safetensors" $cfg "$out/$seq.tokens" "$model/golden/$seq.fp32.bin" || status=1
+done
+# throughput: a random 4096-wide Llama (32 heads, 8 KV heads, MLP 14336), 2 layers, 512 tokens; then PyTorch on the same shape
+"$out/check_prefill" random 4096 14336 2 32 8 128 512 || status=1
+python3 - <<'PY' || echo "pytorch: not available for the comparison"
+import time, torch
+assert torch.cuda.is_available()
+d, f, L, H, KV, hd, T = 4096, 14336, 2, 32, 8, 128, 512
+dev = "cuda"
+for dtype in (torch.float32, torch.bfloat16):
+    g = torch.Generator(device=dev).manual_seed(0)
+    W = lambda *s: (torch.rand(*s, device=dev, generator=g) * 0.06 - 0.03).to(dtype)
+    layers = [dict(q=W(H*hd, d), k=W(KV*hd, d), v=W(KV*hd, d), o=W(d, H*hd), g=W(f, d), u=W(f, d), dn=W(d, f)) for _ in range(L)]
+    x0 = torch.randn(T, d, device=dev, dtype=dtype)
+    inv = 1.0 / (10000 ** (torch.arange(0, hd, 2, device=dev).float() / hd))
+    ang = torch.arange(T, device=dev).float()[:, None] * inv[None]
+    cos, sin = torch.cat([ang.cos()] * 2, -1).to(dtype), torch.cat([ang.sin()] * 2, -1).to(dtype)
+    def rope(x):
+        x1, x2 = x[..., : hd // 2], x[..., hd // 2 :]
+        return x * cos[:, None] + torch.cat([-x2, x1], -1) * sin[:, None]
+    def norm(x):
+        xf = x.float()
+        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + 1e-5)).to(dtype)
+    mask = torch.full((T, T), float("-inf"), device=dev).triu(1)
+    def fwd(x):
+        for p in layers:
+            h = norm(x)
+            q = rope((h @ p["q"].T).view(T, H, hd)); k = rope((h @ p["k"].T).view(T, KV, hd)); v = (h @ p["v"].T).view(T, KV, hd)
+            k = k.repeat_interleave(H // KV, 1); v = v.repeat_interleave(H // KV, 1)
+            s = torch.einsum("thd,shd->hts", q, k) / hd ** 0.5 + mask
+            a = torch.einsum("hts,shd->thd", s.float().softmax(-1).to(dtype), v).reshape(T, H * hd)
+            x = x + a @ p["o"].T
+            h = norm(x)
+            x = x + (torch.nn.functional.silu(h @ p["g"].T) * (h @ p["u"].T)) @ p["dn"].T
+        return norm(x)
+    with torch.no_grad():
+        fwd(x0); torch.cuda.synchronize()
+        t0 = time.time(); fwd(x0); torch.cuda.synchronize(); dt = time.time() - t0
+    print(f"pytorch {torch.__version__} {str(dtype)[6:]} prefill hidden {d} x {L} layers, {T} tokens: {dt*1000:.3f} ms = {T/dt:.0f} tokens/s")
+PY
 if [ -x "$root/target/jlink-runtime/bin/java" ]; then
   echo "java: $("$root/target/jlink-runtime/bin/java" -version 2>&1 | head -n 1)"
   "$root/target/jlink-runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
@@ -26,5 +73,4 @@ if [ -x "$root/target/jlink-runtime/bin/java" ]; then
     -cp "$root/target/jlink-runtime/lib/toploc/*" org.junit.platform.console.ConsoleLauncher execute \
     --select-class=dev.toploc.cuda.CudaBackendTest --details=tree || status=1
 fi
-echo "prefill on the GPU: not implemented yet (no check)"
 exit $status

@@ -30,6 +30,26 @@ const char *tl_error_name(int error);
 int tl_topk16(const uint16_t *host, int64_t n, int32_t k, uint16_t mag_mask, uint16_t non_finite,
               int32_t *out_idx, int64_t *first_non_finite, float *elapsed_ms);
 
+/*
+ * The fp32 prefill of a Llama-family model on the device: the same math as the Java runtime's fp32 mode
+ * (weights widened from bf16, RMSNorm, rotate-half RoPE, causal GQA attention with softmax in fp32, SwiGLU),
+ * returning every position's final-norm hidden state. Weights are given as host pointers to bf16 arrays in
+ * the HuggingFace layout and uploaded once by tl_model_create.
+ */
+typedef struct tl_model tl_model;
+
+typedef struct {
+    int hidden, intermediate, layers, heads, kv_heads, head_dim, vocab;
+    float rope_theta, rms_eps;
+} tl_config;
+
+/* Per layer, in order: input_layernorm, q, k, v, o, post_attention_layernorm, gate, up, down (9 pointers). */
+int tl_model_create(const tl_config *cfg, const uint16_t *embed, const uint16_t *const *layer_weights,
+                    const uint16_t *final_norm, tl_model **out);
+void tl_model_free(tl_model *m);
+/* tokens: T ids; out_hidden: T x hidden floats (host). elapsed_ms (may be NULL): device time of the forward pass. */
+int tl_prefill_f32(tl_model *m, const int32_t *tokens, int T, float *out_hidden, float *elapsed_ms);
+
 #ifdef __cplusplus
 }
 #endif
