@@ -71,6 +71,6 @@ if [ -x "$root/target/jlink-runtime/bin/java" ]; then
   "$root/target/jlink-runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -Dtoploc.cuda.library="$out/libtoploc_cuda.so" -Dtoploc.testVectors="$root/test-vectors" \
     -cp "$root/target/jlink-runtime/lib/toploc/*" org.junit.platform.console.ConsoleLauncher execute \
-    --select-class=dev.toploc.cuda.CudaBackendTest --details=tree || status=1
+    --select-package=dev.toploc.cuda --details=tree || status=1
 fi
 exit $status

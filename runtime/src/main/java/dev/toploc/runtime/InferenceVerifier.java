@@ -28,6 +28,20 @@ public final class InferenceVerifier {
     private InferenceVerifier() {
     }
 
+    /** Computes final-norm states for the verifier: the CPU runtime by default, a GPU when one is plugged in. */
+    @FunctionalInterface
+    public interface PrefillEngine {
+        /** Returns null to decline (e.g. a mode it does not support): the CPU runtime then runs it. */
+        float[] prefill(Model model, int[] tokens, ComputeMode mode);
+    }
+
+    private static volatile PrefillEngine engine;
+
+    /** Routes the verifier's prefills to {@code e} (null: the CPU runtime only). */
+    public static void usePrefillEngine(PrefillEngine e) {
+        engine = e;
+    }
+
     /**
      * How strictly token choices are replayed.
      *
@@ -104,7 +118,11 @@ public final class InferenceVerifier {
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);
         System.arraycopy(completion, 0, seq, p, n - 1);
-        float[] hidden = model.prefill(seq, mode, streamLayers, layersDone);
+        PrefillEngine plugged = engine;
+        float[] hidden = plugged == null ? null : plugged.prefill(model, seq, mode);
+        if (hidden == null) {
+            hidden = model.prefill(seq, mode, streamLayers, layersDone);
+        }
         HiddenStates states = Model.toStates(hidden, seq.length, model.config().hiddenSize(), mode);
         VerificationReport commits;
         try {

@@ -57,6 +57,7 @@ public final class Model implements AutoCloseable {
     private final float[] finalNorm;
     private final Layer[] layers;
     private final Rope rope;
+    private final Map<String, Safetensors.Entry> tensors;
     private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
     private volatile ModelIdentity identity;
 
@@ -66,7 +67,7 @@ public final class Model implements AutoCloseable {
     }
 
     private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
-                  float[] finalNorm, Layer[] layers) {
+                  float[] finalNorm, Layer[] layers, Map<String, Safetensors.Entry> tensors) {
         this.dir = dir;
         this.cfg = cfg;
         this.arena = arena;
@@ -76,6 +77,7 @@ public final class Model implements AutoCloseable {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.rope = new Rope(cfg);
+        this.tensors = tensors;
     }
 
     /** Loads {@code config.json} and the weights ({@code model.safetensors}, or shards listed in {@code model.safetensors.index.json}). */
@@ -125,7 +127,7 @@ public final class Model implements AutoCloseable {
                         ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
                         ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()));
             }
-            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers);
+            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
         } catch (ModelFormatException | RuntimeException e) {
             arena.close();
             throw e;
@@ -206,6 +208,14 @@ public final class Model implements AutoCloseable {
 
     public ModelConfig config() {
         return cfg;
+    }
+
+    /**
+     * A weight tensor as stored (dtype name as in safetensors, and its mapped bytes), for other backends
+     * (the GPU bridge uploads these). Empty when the folder has no such tensor.
+     */
+    public java.util.Optional<Safetensors.Entry> storedTensor(String name) {
+        return java.util.Optional.ofNullable(tensors.get(name));
     }
 
     public Path directory() {

@@ -42,7 +42,12 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        Device.apply(device, command.commandLine().getErr());
+        try (Device dev = Device.select(device, command.commandLine().getErr())) {
+            return check(out);
+        }
+    }
+
+    private int check(PrintWriter out) throws Exception {
         HiddenStates s = in.states();
         CommitSpec spec = in.spec();
         List<String> lines = Inputs.proofs(proofs);

@@ -2,19 +2,28 @@ package dev.toploc.cli;
 
 import dev.toploc.cuda.CudaBackend;
 import dev.toploc.cuda.CudaException;
+import dev.toploc.cuda.CudaPrefill;
 import dev.toploc.internal.TopK;
+import dev.toploc.runtime.InferenceVerifier;
+import dev.toploc.runtime.Model;
 import java.io.PrintWriter;
 
 /**
- * The {@code --device cpu|cuda|auto} rule of the commands that check commits: {@code cuda} without a usable
- * device is an error naming why; {@code auto} uses a GPU when there is one and says why not otherwise.
- * On a GPU the commits' top-k runs there; the prefill stays on the CPU (the GPU prefill is not built yet).
+ * The {@code --device cpu|cuda|auto} rule: {@code cuda} without a usable device is an error naming why;
+ * {@code auto} uses a GPU when there is one and says why not otherwise. On a GPU the commits' top-k runs
+ * there, and so does the fp32 prefill of a model the GPU kernels cover (others stay on the CPU, said so).
  */
-final class Device {
-    private Device() {
+final class Device implements AutoCloseable {
+    private final CudaBackend gpu;
+    private final PrintWriter err;
+    private CudaPrefill prefill;
+
+    private Device(CudaBackend gpu, PrintWriter err) {
+        this.gpu = gpu;
+        this.err = err;
     }
 
-    static void apply(String device, PrintWriter err) throws CudaException {
+    static Device select(String device, PrintWriter err) throws CudaException {
         CudaBackend gpu = switch (device) {
             case "cpu" -> null;
             case "cuda" -> CudaBackend.open();
@@ -28,8 +37,38 @@ final class Device {
             default -> throw new IllegalArgumentException("--device '" + device + "' (expected cpu, cuda or auto)");
         };
         if (gpu != null) {
-            err.println("device: " + gpu.name() + " (commit top-k on the GPU; the prefill runs on the CPU)");
+            err.println("device: " + gpu.name());
         }
         TopK.use(gpu);
+        return new Device(gpu, err);
+    }
+
+    /** The GPU prefill set up by {@link #prefillOn}, or null. */
+    CudaPrefill prefill() {
+        return prefill;
+    }
+
+    /** Puts {@code model}'s fp32 prefill on the GPU when there is one and the kernels cover the model. */
+    CudaPrefill prefillOn(Model model) {
+        if (gpu == null) {
+            return null;
+        }
+        try {
+            prefill = CudaPrefill.upload(model);
+            InferenceVerifier.usePrefillEngine(prefill.asEngine());
+            err.println("device: fp32 prefill on the GPU");
+        } catch (CudaException e) {
+            err.println("device: prefill on the CPU (" + e.getMessage() + ")");
+        }
+        return prefill;
+    }
+
+    @Override
+    public void close() {
+        TopK.use(null);
+        InferenceVerifier.usePrefillEngine(null);
+        if (prefill != null) {
+            prefill.close();
+        }
     }
 }

@@ -47,7 +47,7 @@ final class PrefillCommand implements Callable<Integer> {
     @Option(names = "--stream-layers", description = "release each layer's weights after use (identical results)")
     boolean stream;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or auto; cuda is refused: the GPU prefill is not built yet")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}); the GPU computes fp32 mode")
     String device;
 
     @Option(names = "--threads", paramLabel = "N", description = "threads (default: all processors)")
@@ -55,22 +55,22 @@ final class PrefillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (device.equals("cuda")) {
-            throw new IllegalArgumentException("--device cuda: the GPU prefill is not implemented yet (cuda-bridge runs the commit top-k only); use cpu or auto");
-        }
-        if (!device.equals("cpu") && !device.equals("auto")) {
-            throw new IllegalArgumentException("--device '" + device + "' (expected cpu, cuda or auto)");
-        }
         ComputeMode m = ComputeMode.fromWireName(mode);
+        if (device.equals("cuda") && m != ComputeMode.FP32) {
+            throw new IllegalArgumentException("--device cuda computes fp32 only (asked for " + m.wireName() + ")");
+        }
         int[] ids = input.ids != null ? TokenIds.parse(input.ids, "--ids")
                 : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : TokenIds.fromText(input.prompt);
         if (threads != null) {
             Parallel.setThreads(threads);
         }
-        try (Model mdl = Model.load(model)) {
+        try (Device dev = Device.select(m == ComputeMode.FP32 ? device : "cpu", command.commandLine().getErr());
+             Model mdl = Model.load(model)) {
             int d = mdl.config().hiddenSize();
+            dev.prefillOn(mdl);
             long t0 = System.nanoTime();
-            float[] h = mdl.prefill(ids, m, stream);
+            var gpu = dev.prefill();
+            float[] h = gpu != null ? gpu.prefill(ids) : mdl.prefill(ids, m, stream);
             double secs = (System.nanoTime() - t0) / 1e9;
             byte[] data;
             String descr;

@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "fp32", description = "recompute in fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill")
     String device;
 
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the reference's thresholds")
@@ -84,7 +84,6 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        Device.apply(device, command.commandLine().getErr());
         PrintWriter err = command.commandLine().getErr();
         ComputeMode m = ComputeMode.fromWireName(mode);
         InferenceAttestation a;
@@ -121,7 +120,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (replay == null) {
             replay = new InferenceVerifier.SamplingCheck(true, margin, InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
         }
-        try (Model mdl = Model.load(model)) {
+        try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            if (m == ComputeMode.FP32) {
+                dev.prefillOn(mdl);
+            }
             if (proofs == null) {
                 InferenceVerifier.checkIdentity(a, mdl.identity());
             }

@@ -186,10 +186,14 @@ class CliTest {
             assertTrue(cuda.err().contains(probe.reason()), cuda.err());
             assertTrue(auto.err().contains("device: cpu (" + probe.reason() + ")"), auto.err());
         }
-        Run prefill = run("prefill", "--model", s(TINY), "--ids", "1,2,3", "--device", "cuda", "-o", s(dir.resolve("never.npy")));
-        assertEquals(Toploc.BAD_INPUT, prefill.code());
-        assertTrue(prefill.err().contains("the GPU prefill is not implemented yet"), prefill.err());
-        dev.toploc.internal.TopK.use(null);
+        Run bf16 = run("prefill", "--model", s(TINY), "--ids", "1,2,3", "--device", "cuda", "--mode", "bf16", "-o", s(dir.resolve("never.npy")));
+        assertEquals(Toploc.BAD_INPUT, bf16.code());
+        assertTrue(bf16.err().contains("--device cuda computes fp32 only (asked for bf16)"), bf16.err());
+        if (!probe.available()) {
+            Run prefill = run("prefill", "--model", s(TINY), "--ids", "1,2,3", "--device", "cuda", "-o", s(dir.resolve("never.npy")));
+            assertEquals(Toploc.BAD_INPUT, prefill.code());
+            assertTrue(prefill.err().contains(probe.reason()), prefill.err());
+        }
     }
 
     @Test
