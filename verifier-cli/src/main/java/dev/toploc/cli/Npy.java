@@ -28,7 +28,7 @@ final class Npy {
 
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,?\\s*\\)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(\\s*(\\d{1,18})\\s*,\\s*(\\d{1,18})\\s*,?\\s*\\)");
 
     static Array read(Path file) throws IOException {
         String where = file.getFileName().toString();
