@@ -138,8 +138,8 @@ final class DemoCommand implements Callable<Integer> {
         long wrong = rows.stream().filter(x -> !x.verdict().toLowerCase(Locale.ROOT).startsWith(x.expected())).count();
         out.println();
         out.println(wrong == 0 ? "every honest run was accepted and every tamper rejected" : wrong + " scenario(s) did not end as expected");
-        out.println("not shown: 4-bit/8-bit weights and a hidden prompt prefix; on a model this small they can pass the commit check "
-                + "(see docs/calibration.md for what is and is not caught)");
+        out.println("not shown: 8-bit or 4-bit weights and 1% weight noise, which on a model this small can pass as honest "
+                + "precision noise (docs/calibration.md has every attack's numbers; a hidden prompt prefix is caught there)");
         return wrong == 0 ? 0 : 1;
     }
 
