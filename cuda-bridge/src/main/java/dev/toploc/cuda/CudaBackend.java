@@ -116,7 +116,17 @@ public final class CudaBackend implements TopK.Accelerator {
         }
     }
 
-    static Path locate() throws CudaException {
+    private static Path located;
+
+    /** The library's path, found (and extracted from the jar) once per JVM so that one copy is loaded. */
+    static synchronized Path locate() throws CudaException {
+        if (located == null) {
+            located = find();
+        }
+        return located;
+    }
+
+    private static Path find() throws CudaException {
         String configured = System.getProperty("toploc.cuda.library");
         if (configured != null && !configured.isBlank()) {
             Path p = Path.of(configured);
