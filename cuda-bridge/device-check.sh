@@ -5,8 +5,8 @@
 #  - the device top-k against a CPU reference on every chunk of the reference vectors;
 #  - the fp32 prefill of the embedded tiny model against PyTorch's golden fp32 states (3 sequences);
 #  - prefill throughput on a random 4096-wide, 2-layer Llama, beside PyTorch on the same GPU and shape.
-# With a jlink runtime carried along (cuda-bridge/make-runtime.sh on the development machine), it also
-# runs the Java GPU tests. About a minute on an H100-class machine.
+# With the jlink runtime carried along (make it here with cuda-bridge/make-runtime.sh: target/jlink-runtime,
+# about 50 MiB, is the path to carry), it also runs the Java GPU tests. About a minute on an H100-class machine.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -71,6 +71,6 @@ if [ -x "$root/target/jlink-runtime/bin/java" ]; then
   "$root/target/jlink-runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -Dtoploc.cuda.library="$out/libtoploc_cuda.so" -Dtoploc.testVectors="$root/test-vectors" \
     -cp "$root/target/jlink-runtime/lib/toploc/*" org.junit.platform.console.ConsoleLauncher execute \
-    --select-package=dev.toploc.cuda --details=tree || status=1
+    --select-class=dev.toploc.cuda.CudaBackendTest --select-class=dev.toploc.cuda.CudaPrefillTest --details=tree || status=1
 fi
 exit $status
