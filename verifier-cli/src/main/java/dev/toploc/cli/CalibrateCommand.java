@@ -380,8 +380,6 @@ final class CalibrateCommand implements Callable<Integer> {
                     stats.stream().mapToDouble(ChunkStats::mantErrMean).max().orElse(0), stats.stream().mapToDouble(ChunkStats::mantErrMedian).max().orElse(0),
                     stats.stream().mapToInt(ChunkStats::signMismatches).max().orElse(0), r.worstTokenGap(),
                     stats.stream().mapToDouble(ChunkStats::mantErrMean).average().orElse(0), null);
-        } catch (CommitFormatException e) {
-            return new Sample(d.family(), d.name(), d.honest(), mode, prompt, 0, 0, 0, 0, 0, 0, e.getMessage());
         } catch (TopLocException e) {
             return new Sample(d.family(), d.name(), d.honest(), mode, prompt, 0, 0, 0, 0, 0, 0, e.getMessage());
         }
