@@ -1,33 +1,60 @@
 #!/usr/bin/env bash
-# The GPU device check (run on a machine with an NVIDIA GPU, nvcc and python3; no JDK needed):
-#   cuda-bridge/device-check.sh
-# Builds libtoploc_cuda.so and C drivers, then checks (one line each, with device times):
-#  - the device top-k against a CPU reference on every chunk of the reference vectors;
+# The device check, one line per check, exit status 0 when all pass.
+#   cuda-bridge/device-check.sh              on a machine with an NVIDIA GPU, nvcc and python3 (no JDK needed)
+#   cuda-bridge/device-check.sh --emulator   the same checks on the CPU emulator (g++ and python3; the Maven
+#                                            build runs this, so the script itself is tested before a GPU run)
+# Builds the library and C drivers, then checks:
+#  - the emulator's self-test: the kernel bugs it claims to catch fail, correct kernels pass (--emulator);
+#  - top-k (host input, and device input on a stream) with the gather against a CPU reference, on every
+#    chunk of the reference vectors and on synthetic ties and non-finite values;
 #  - the fp32 prefill of the embedded tiny model against PyTorch's golden fp32 states (3 sequences);
-#  - prefill throughput on a random 4096-wide, 2-layer Llama, beside PyTorch on the same GPU and shape.
+#  - prefill throughput on a random 4096-wide, 2-layer Llama with 512 tokens, beside PyTorch on the same GPU
+#    and shape (on the emulator: a 256-wide model and 64 tokens, to run the path, not to time it).
 # With the jlink runtime carried along (make it here with cuda-bridge/make-runtime.sh: target/jlink-runtime,
 # about 50 MiB, is the path to carry), it also runs the Java GPU tests. About a minute on an H100-class machine.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+emulator=0
+[ "${1:-}" = "--emulator" ] && emulator=1
 out="$(mktemp -d)"
-command -v nvcc >/dev/null || { echo "device-check: nvcc not found"; exit 2; }
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/gpu: /'
-bash "$here/build-native.sh" "$out" || exit 2
-gcc -O2 -o "$out/check_topk" "$here/src/test/c/check_topk.c" -L"$out" -ltoploc_cuda -Wl,-rpath,"$out" || exit 2
-gcc -O2 -o "$out/check_prefill" "$here/src/test/c/check_prefill.c" -L"$out" -ltoploc_cuda -Wl,-rpath,"$out" -lm || exit 2
+trap 'rm -rf "$out"' EXIT
+command -v python3 >/dev/null || { echo "device-check: python3 not found (it reads the vectors' JSON)"; exit 2; }
+if [ $emulator = 1 ]; then
+  command -v g++ >/dev/null || { echo "device-check: g++ not found"; exit 2; }
+  bash "$here/build-native.sh" --emulator "$out" >/dev/null || exit 2
+  [ -f "$out/libtoploc_cuda_emu.so" ] || { echo "device-check: the emulator was not built"; exit 2; }
+  lib=toploc_cuda_emu
+  echo "device: toploc CPU emulator (times below are CPU times of the emulation, not GPU figures)"
+  g++ -std=c++17 -O2 -pthread -x c++ -I"$here/src/test/emu" -o "$out/emu_selftest" "$here/src/test/emu/emu_selftest.cpp" || exit 2
+else
+  command -v nvcc >/dev/null || { echo "device-check: nvcc not found"; exit 2; }
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/gpu: /'
+  bash "$here/build-native.sh" "$out" || exit 2
+  lib=toploc_cuda
+fi
+gcc -O2 -o "$out/check_topk" "$here/src/test/c/check_topk.c" -L"$out" -l$lib -Wl,-rpath,"$out" || exit 2
+gcc -O2 -o "$out/check_prefill" "$here/src/test/c/check_prefill.c" -L"$out" -l$lib -Wl,-rpath,"$out" -lm || exit 2
 status=0
+if [ $emulator = 1 ]; then
+  "$out/emu_selftest" 2>/dev/null || status=1
+fi
 for json in "$root"/test-vectors/reference/bf16-*.json; do
   args=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p=0 if d['skip_prefill'] else d['prefill_rows']; print(d['activations_file'], p+d['decode_rows'], d['hidden'], d['decode_batching_size'], d['topk'], p)" "$json")
   set -- $args
   "$out/check_topk" "$root/test-vectors/reference/$1" "$2" "$3" "$4" "$5" "$6" || status=1
 done
+"$out/check_topk" synthetic || status=1
 model="$root/test-vectors/models/tiny-fortunes-llama"
 cfg=$(python3 -c "import json; c=json.load(open('$model/config.json')); print(c['hidden_size'], c['intermediate_size'], c['num_hidden_layers'], c['num_attention_heads'], c['num_key_value_heads'], c['head_dim'], c['vocab_size'], c['rope_theta'], c['rms_norm_eps'])")
 for seq in seq1 seq2 seq3; do
   python3 -c "import json; d=json.load(open('$model/golden/$seq.json')); print(' '.join(map(str, d['prompt_ids'] + d['completion_ids'])))" > "$out/$seq.tokens"
   "$out/check_prefill" golden "$model/model.safetensors" $cfg "$out/$seq.tokens" "$model/golden/$seq.fp32.bin" || status=1
 done
+if [ $emulator = 1 ]; then
+  "$out/check_prefill" random 256 688 2 8 4 32 64 || status=1
+  exit $status
+fi
 # throughput: a random 4096-wide Llama (32 heads, 8 KV heads, MLP 14336), 2 layers, 512 tokens; then PyTorch on the same shape
 "$out/check_prefill" random 4096 14336 2 32 8 128 512 || status=1
 python3 - <<'PY' || echo "pytorch: not available for the comparison"

@@ -1,22 +1,21 @@
-// toploc_cuda: device top-k with the TOPLOC tie rule, callable from Java through FFM (see toploc_cuda.h).
-//
-// Algorithm (exact, three kernels on one stream):
-//  1. histogram: one bin per magnitude (15-bit: 32768 bins in global memory, atomics), and the lowest
-//     index of a non-finite value (atomicMin);
-//  2. threshold (one block): walk the bins from the top to the magnitude T where the count reaches k;
-//     `above` values have a magnitude > T, and the k - above lowest indices with magnitude == T complete
-//     the set (ties to the lower index);
-//  3. select (one block, tiles of 1024 in index order): a value is selected if its magnitude > T, or == T
-//     and its rank among the T-valued so far is below k - above; block-wide prefix sums give both that
-//     rank and the output slot, so the k indices come out in ascending order.
-// Magnitude masks up to 15 bits are supported (bf16, fp16, fp8).
+// toploc_cuda: device top-k with the TOPLOC tie rule and the fp32 prefill, callable from Java through FFM
+// (see toploc_cuda.h). Built by nvcc for GPUs, and by g++ with -DTOPLOC_EMULATE against src/test/emu/cuda_emu.h
+// for tests on machines without one: kernels are launched through TL_LAUNCH and use TL_DYNAMIC_SHARED so
+// that the same text compiles both ways.
 #include "toploc_cuda.h"
-#include <cuda_runtime.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef TOPLOC_EMULATE
+#include "cuda_emu.h"
+#else
+#include <cuda_runtime.h>
+#define TL_LAUNCH(kernel, grid, block, shmem, stream) kernel<<<(grid), (block), (shmem), (stream)>>>
+#define TL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
 
-#define TL_ABI 1
-#define BINS 32768
-#define THREADS 1024
+#define TL_ABI 2
+#define TRY(x_) do { e = (x_); if (e != cudaSuccess) goto done; } while (0)
 
 extern "C" int tl_abi_version(void) { return TL_ABI; }
 
@@ -50,35 +49,58 @@ extern "C" int tl_device_info(int device, char *name, int name_len, int *major, 
 
 extern "C" const char *tl_error_name(int error) { return cudaGetErrorName((cudaError_t) error); }
 
-__global__ void tl_histogram(const uint16_t *a, int64_t n, uint16_t mask, uint16_t non_finite,
-                             unsigned int *hist, long long *first_bad) {
-    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < n; i += (int64_t) gridDim.x * blockDim.x) {
-        unsigned int m = a[i] & mask;
-        if (m >= non_finite) {
-            atomicMin((unsigned long long *) first_bad, (unsigned long long) i);
-        } else {
-            atomicAdd(&hist[m], 1u);
-        }
-    }
+// ------------------------------------------------------------------------------------------- memory, streams
+
+extern "C" int tl_malloc(void **p, int64_t bytes) {
+    *p = 0;
+    if (bytes < 0) return (int) cudaErrorInvalidValue;
+    return (int) cudaMalloc(p, (size_t) bytes);
 }
 
-// params[0] = T, params[1] = number of values with magnitude > T
-__global__ void tl_threshold(const unsigned int *hist, int k, int *params) {
-    if (threadIdx.x != 0) return;
-    long long cum = 0;
-    for (int m = BINS - 1; m >= 0; m--) {
-        if (cum + hist[m] >= (unsigned long long) k) {
-            params[0] = m;
-            params[1] = (int) cum;
-            return;
-        }
-        cum += hist[m];
-    }
-    params[0] = 0;
-    params[1] = (int) cum;
+extern "C" int tl_free(void *p) { return (int) cudaFree(p); }
+
+extern "C" int tl_copy_to_device(void *dst, const void *src, int64_t bytes) {
+    if (bytes < 0) return (int) cudaErrorInvalidValue;
+    return (int) cudaMemcpy(dst, src, (size_t) bytes, cudaMemcpyHostToDevice);
 }
 
-// Inclusive block-wide prefix sum of v (THREADS threads); returns the inclusive sum, *total gets the block total.
+extern "C" int tl_copy_to_host(void *dst, const void *src, int64_t bytes) {
+    if (bytes < 0) return (int) cudaErrorInvalidValue;
+    return (int) cudaMemcpy(dst, src, (size_t) bytes, cudaMemcpyDeviceToHost);
+}
+
+extern "C" int tl_stream_create(void **s) {
+    cudaStream_t st = 0;
+    cudaError_t e = cudaStreamCreate(&st);
+    *s = (void *) st;
+    return (int) e;
+}
+
+extern "C" int tl_stream_destroy(void *s) { return (int) cudaStreamDestroy((cudaStream_t) s); }
+
+extern "C" int tl_stream_synchronize(void *s) { return (int) cudaStreamSynchronize((cudaStream_t) s); }
+
+// ------------------------------------------------------------------------------------------- top-k
+//
+// Exact, five kernels on the caller's stream, no host round trip in between:
+//  1. histogram: one bin per magnitude (15 bits: 32768 bins in global memory, atomics), and the lowest
+//     index of a non-finite value (atomicMin; every later kernel does nothing when there is one);
+//  2. threshold (one block): each thread sums 32 bins from the top, a block-wide prefix sum finds the
+//     segment where the count reaches k, its thread walks it: magnitude T, `above` = values with magnitude > T;
+//     the k - above lowest indices with magnitude == T complete the set (ties to the lower index);
+//  3. count (one block per span of the input, in index order): values above T and equal to T per span;
+//  4. write (same spans): a span's offsets come from the counts of the spans before it; inside it, tiles of
+//     1024 in index order and block-wide prefix sums give each selected value its rank among the T-valued
+//     and its output slot, so the k indices (and their patterns, the gather) come out in ascending order.
+// Magnitude masks up to 15 bits are supported (bf16, fp16, fp8).
+
+#define BINS 32768
+#define THREADS 1024
+#define MAX_SPANS 256
+#define NO_BAD 0xFFFFFFFFFFFFFFFFULL
+static_assert(BINS == 32 * THREADS, "tl_threshold gives each thread 32 bins");
+
+// Inclusive block-wide prefix sum of v (THREADS threads, Hillis-Steele); *total gets the block's sum.
 __device__ int block_scan(int v, int *scratch, int *total) {
     int t = threadIdx.x;
     scratch[t] = v;
@@ -95,105 +117,218 @@ __device__ int block_scan(int v, int *scratch, int *total) {
     return r;
 }
 
-__global__ void tl_select(const uint16_t *a, int64_t n, uint16_t mask, const int *params, int k, int *out) {
+__global__ void tl_histogram(const uint16_t *a, int64_t n, uint16_t mask, uint16_t non_finite, unsigned int *hist,
+                             unsigned long long *first_bad) {
+    for (int64_t i = blockIdx.x * (int64_t) blockDim.x + threadIdx.x; i < n; i += (int64_t) gridDim.x * blockDim.x) {
+        unsigned int m = a[i] & mask;
+        if (m >= non_finite) {
+            atomicMin(first_bad, (unsigned long long) i);
+        } else {
+            atomicAdd(&hist[m], 1u);
+        }
+    }
+}
+
+// params[0] = T, params[1] = number of values with magnitude > T
+__global__ void tl_threshold(const unsigned int *hist, int k, const unsigned long long *bad, int *params) {
     __shared__ int scratch[THREADS];
+    if (*bad != NO_BAD) return;
+    int hi = BINS - 32 * (int) threadIdx.x;   // this thread's bins: [hi - 32, hi), walked downwards
+    int s = 0;
+    for (int b = hi - 1; b >= hi - 32; b--) s += (int) hist[b];
+    int total;
+    int incl = block_scan(s, scratch, &total);
+    int cum = incl - s;
+    if (cum < k && incl >= k) {                // exactly one thread: the n >= k finite values reach k somewhere
+        for (int b = hi - 1;; b--) {
+            if (cum + (int) hist[b] >= k) {
+                params[0] = b;
+                params[1] = cum;
+                break;
+            }
+            cum += (int) hist[b];
+        }
+    }
+}
+
+__global__ void tl_count(const uint16_t *a, int64_t n, uint16_t mask, const unsigned long long *bad, const int *params,
+                         int64_t span, int *counts) {
+    __shared__ int scratch[THREADS];
+    if (*bad != NO_BAD) return;
     int T = params[0];
-    int need = k - params[1];   // how many T-valued values to take, lowest indices first
-    int taken_ties = 0;          // T-valued values seen before this tile
-    int written = 0;             // indices written before this tile
-    for (int64_t base = 0; base < n && written < k; base += THREADS) {
+    int64_t lo = blockIdx.x * span, hi = lo + span < n ? lo + span : n;
+    int above = 0, ties = 0;
+    for (int64_t i = lo + threadIdx.x; i < hi; i += THREADS) {
+        int m = a[i] & mask;
+        above += m > T;
+        ties += m == T;
+    }
+    int totalAbove, totalTies;
+    block_scan(above, scratch, &totalAbove);
+    block_scan(ties, scratch, &totalTies);
+    if (threadIdx.x == 0) {
+        counts[2 * blockIdx.x] = totalAbove;
+        counts[2 * blockIdx.x + 1] = totalTies;
+    }
+}
+
+__global__ void tl_write(const uint16_t *a, int64_t n, uint16_t mask, const unsigned long long *bad, const int *params, int k,
+                         int64_t span, const int *counts, int *out_idx, uint16_t *out_val) {
+    __shared__ int scratch[THREADS];
+    if (*bad != NO_BAD) return;
+    int T = params[0];
+    int need = k - params[1];                  // how many T-valued values to take, lowest indices first
+    int b = blockIdx.x;
+    int abovePart = 0, tiesPart = 0;
+    for (int j = threadIdx.x; j < b; j += THREADS) {
+        abovePart += counts[2 * j];
+        tiesPart += counts[2 * j + 1];
+    }
+    int aboveBefore, tiesBefore;
+    block_scan(abovePart, scratch, &aboveBefore);
+    block_scan(tiesPart, scratch, &tiesBefore);
+    int taken = tiesBefore < need ? tiesBefore : need;
+    int mine = counts[2 * b] + (need - taken < counts[2 * b + 1] ? need - taken : counts[2 * b + 1]);
+    if (mine == 0) return;                     // uniform over the block
+    int ties = tiesBefore;                     // T-valued values before the current tile
+    int written = aboveBefore + taken;         // values selected before the current tile
+    int64_t lo = b * span, hi = lo + span < n ? lo + span : n;
+    for (int64_t base = lo; base < hi; base += THREADS) {
         int64_t i = base + threadIdx.x;
-        int m = i < n ? (int) (a[i] & mask) : -1;
+        int m = i < hi ? (int) (a[i] & mask) : -1;
         int tie = m == T ? 1 : 0;
         int tieTotal;
         int tieIncl = block_scan(tie, scratch, &tieTotal);
-        int rank = taken_ties + tieIncl - tie;        // T-valued values before i
-        int sel = (m > T) || (tie && rank < need) ? 1 : 0;
+        int sel = (m > T) || (tie && ties + tieIncl - tie < need) ? 1 : 0;
         int selTotal;
         int selIncl = block_scan(sel, scratch, &selTotal);
-        if (sel) out[written + selIncl - 1] = (int) i;
-        taken_ties += tieTotal;
+        if (sel) {
+            int slot = written + selIncl - 1;
+            out_idx[slot] = (int) i;
+            out_val[slot] = a[i];
+        }
+        ties += tieTotal;
         written += selTotal;
     }
 }
 
-extern "C" int tl_topk16(const uint16_t *host, int64_t n, int32_t k, uint16_t mag_mask, uint16_t non_finite,
-                         int32_t *out_idx, int64_t *first_non_finite, float *elapsed_ms) {
+extern "C" int tl_topk16_device(const uint16_t *dev, int64_t n, int32_t k, uint16_t mag_mask, uint16_t non_finite, void *stream,
+                                int32_t *out_idx, uint16_t *out_val, int64_t *first_non_finite, float *elapsed_ms) {
     *first_non_finite = -1;
-    if (k < 1 || n < k || mag_mask > 0x7FFF) return (int) cudaErrorInvalidValue;
-    uint16_t *d_a = 0;
-    unsigned int *d_hist = 0;
-    long long *d_bad = 0;
-    int *d_params = 0;
-    int *d_out = 0;
+    if (k < 1 || n < k || n > 0x7FFFFFFF || mag_mask > 0x7FFF || !dev || !out_idx) return (int) cudaErrorInvalidValue;
+    cudaStream_t s = (cudaStream_t) stream;
+    int64_t tiles = (n + THREADS - 1) / THREADS;
+    int64_t span = (tiles + MAX_SPANS - 1) / MAX_SPANS * THREADS;
+    int spans = (int) ((n + span - 1) / span);
+    // one workspace: histogram | first non-finite | params | counts | indices | patterns
+    size_t o_bad = BINS * sizeof(unsigned int), o_params = o_bad + 8, o_counts = o_params + 8;
+    size_t o_idx = o_counts + (size_t) 2 * spans * sizeof(int), o_val = o_idx + (size_t) k * sizeof(int);
+    size_t bytes = o_val + (size_t) k * sizeof(uint16_t);
+    char *ws = 0;
     cudaEvent_t start = 0, stop = 0;
+    unsigned long long bad = NO_BAD;
     cudaError_t e;
-    long long none = 0x7FFFFFFFFFFFFFFFLL;
-#define TRY(x) do { e = (x); if (e != cudaSuccess) goto done; } while (0)
-    TRY(cudaMalloc(&d_a, (size_t) n * sizeof(uint16_t)));
-    TRY(cudaMalloc(&d_hist, BINS * sizeof(unsigned int)));
-    TRY(cudaMalloc(&d_bad, sizeof(long long)));
-    TRY(cudaMalloc(&d_params, 2 * sizeof(int)));
-    TRY(cudaMalloc(&d_out, (size_t) k * sizeof(int)));
-    TRY(cudaMemcpy(d_a, host, (size_t) n * sizeof(uint16_t), cudaMemcpyHostToDevice));
-    TRY(cudaMemset(d_hist, 0, BINS * sizeof(unsigned int)));
-    TRY(cudaMemcpy(d_bad, &none, sizeof(long long), cudaMemcpyHostToDevice));
+    TRY(cudaMallocAsync(&ws, bytes, s));
     TRY(cudaEventCreate(&start));
     TRY(cudaEventCreate(&stop));
-    TRY(cudaEventRecord(start));
+    TRY(cudaMemsetAsync(ws, 0, o_bad, s));
+    TRY(cudaMemsetAsync(ws + o_bad, 0xFF, 8, s));
+    TRY(cudaEventRecord(start, s));
     {
-        int blocks = (int) ((n + 255) / 256);
-        if (blocks > 4096) blocks = 4096;
-        tl_histogram<<<blocks, 256>>>(d_a, n, mag_mask, non_finite, d_hist, d_bad);
+        unsigned int *hist = (unsigned int *) ws;
+        unsigned long long *d_bad = (unsigned long long *) (ws + o_bad);
+        int *params = (int *) (ws + o_params), *counts = (int *) (ws + o_counts), *idx = (int *) (ws + o_idx);
+        uint16_t *val = (uint16_t *) (ws + o_val);
+        int64_t hblocks = (n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096;
+        TL_LAUNCH(tl_histogram, (unsigned) hblocks, 256, 0, s)(dev, n, mag_mask, non_finite, hist, d_bad);
         TRY(cudaGetLastError());
-        long long bad;
-        TRY(cudaMemcpy(&bad, d_bad, sizeof(long long), cudaMemcpyDeviceToHost));
-        if (bad != none) {
-            *first_non_finite = bad;
+        TL_LAUNCH(tl_threshold, 1, THREADS, 0, s)(hist, k, d_bad, params);
+        TRY(cudaGetLastError());
+        TL_LAUNCH(tl_count, spans, THREADS, 0, s)(dev, n, mag_mask, d_bad, params, span, counts);
+        TRY(cudaGetLastError());
+        TL_LAUNCH(tl_write, spans, THREADS, 0, s)(dev, n, mag_mask, d_bad, params, k, span, counts, idx, val);
+        TRY(cudaGetLastError());
+        TRY(cudaEventRecord(stop, s));
+        TRY(cudaMemcpyAsync(&bad, d_bad, 8, cudaMemcpyDeviceToHost, s));
+        TRY(cudaStreamSynchronize(s));
+        if (bad != NO_BAD) {
+            *first_non_finite = (int64_t) bad;
             goto done;
         }
-        tl_threshold<<<1, 32>>>(d_hist, k, d_params);
-        TRY(cudaGetLastError());
-        tl_select<<<1, THREADS>>>(d_a, n, mag_mask, d_params, k, d_out);
-        TRY(cudaGetLastError());
+        if (elapsed_ms) TRY(cudaEventElapsedTime(elapsed_ms, start, stop));
+        TRY(cudaMemcpyAsync(out_idx, idx, (size_t) k * sizeof(int), cudaMemcpyDeviceToHost, s));
+        if (out_val) TRY(cudaMemcpyAsync(out_val, val, (size_t) k * sizeof(uint16_t), cudaMemcpyDeviceToHost, s));
+        TRY(cudaStreamSynchronize(s));
     }
-    TRY(cudaEventRecord(stop));
-    TRY(cudaEventSynchronize(stop));
-    if (elapsed_ms) TRY(cudaEventElapsedTime(elapsed_ms, start, stop));
-    TRY(cudaMemcpy(out_idx, d_out, (size_t) k * sizeof(int), cudaMemcpyDeviceToHost));
 done:
+    if (ws) cudaFreeAsync(ws, s);
     if (start) cudaEventDestroy(start);
     if (stop) cudaEventDestroy(stop);
-    cudaFree(d_a);
-    cudaFree(d_hist);
-    cudaFree(d_bad);
-    cudaFree(d_params);
-    cudaFree(d_out);
     return (int) e;
-#undef TRY
 }
 
-// ------------------------------------------------------------------------------------------------------
-// fp32 prefill. Straightforward kernels (one warp per matmul output, one block per attention row); the
-// order of each sum differs from the CPU's, so results agree to fp32 rounding, not bit for bit.
-// ------------------------------------------------------------------------------------------------------
+extern "C" int tl_topk16(const uint16_t *host, int64_t n, int32_t k, uint16_t mag_mask, uint16_t non_finite,
+                         int32_t *out_idx, uint16_t *out_val, int64_t *first_non_finite, float *elapsed_ms) {
+    *first_non_finite = -1;
+    if (n < 1 || n > 0x7FFFFFFF) return (int) cudaErrorInvalidValue;
+    uint16_t *d = 0;
+    cudaError_t e;
+    TRY(cudaMalloc(&d, (size_t) n * sizeof(uint16_t)));
+    TRY(cudaMemcpy(d, host, (size_t) n * sizeof(uint16_t), cudaMemcpyHostToDevice));
+    e = (cudaError_t) tl_topk16_device(d, n, k, mag_mask, non_finite, 0, out_idx, out_val, first_non_finite, elapsed_ms);
+done:
+    cudaFree(d);
+    return (int) e;
+}
+
+// ------------------------------------------------------------------------------------------- fp32 prefill
+//
+// Rounding: every operation is an fp32 operation with round-to-nearest-even (no fast math); weights of
+// any dtype widen to fp32 exactly. Reduction orders, which differ from the CPU runtime's (results agree to
+// fp32 rounding, which the commit tolerance absorbs, not bit for bit):
+//  - matmul: each output is one fma chain over the input index in ascending order, starting from +0
+//    (a 128 x 128 tile per block, 8 x 8 outputs per thread; the tiling does not change the order);
+//  - RMSNorm sum of squares and the softmax max/sum: per-thread strided partial sums, then a warp shuffle
+//    tree, then the warps' partials in order;
+//  - attention scores: one fma chain over the head dimension; probabilities times V: one fma chain over
+//    positions in ascending order.
 
 struct tl_model {
     tl_config c;
-    uint16_t *embed;
-    uint16_t *w[64][9];
-    uint16_t *final_norm;
+    int dtype;
+    int max_tokens;
+    void *embed;
+    void *w[64][9];
+    void *final_norm;
+    float *inv_freq;
 };
 
-__device__ __forceinline__ float bf16(uint16_t b) { return __uint_as_float(((unsigned int) b) << 16); }
-
-__global__ void k_embed(const uint16_t *E, const int32_t *tok, int T, int d, float *x) {
-    int t = blockIdx.x;
-    for (int i = threadIdx.x; i < d; i += blockDim.x) x[(size_t) t * d + i] = bf16(E[(size_t) tok[t] * d + i]);
+__device__ __forceinline__ float half_to_float(uint16_t h) {
+    unsigned int sign = (unsigned int) (h & 0x8000) << 16, exp = (h >> 10) & 0x1F, man = h & 0x3FF;
+    if (exp == 0) {                            // zero or subnormal: man * 2^-24, exact in fp32
+        float f = (float) man * 5.9604644775390625e-8f;
+        return sign ? -f : f;
+    }
+    unsigned int bits = exp == 31 ? sign | 0x7F800000u | (man << 13) : sign | ((exp + 112) << 23) | (man << 13);
+    return __uint_as_float(bits);
 }
 
-// one block per token: out = w * (x * rsqrt(mean(x^2) + eps))
-__global__ void k_rmsnorm(const float *x, const uint16_t *w, int d, float eps, float *out) {
+template <int WT>
+__device__ __forceinline__ float wload(const void *w, size_t i) {
+    if (WT == TL_BF16) return __uint_as_float(((unsigned int) ((const uint16_t *) w)[i]) << 16);
+    if (WT == TL_FP16) return half_to_float(((const uint16_t *) w)[i]);
+    return ((const float *) w)[i];
+}
+
+template <int WT>
+__global__ void k_embed(const void *E, const int32_t *tok, int d, float *x) {
+    int t = blockIdx.x;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) x[(size_t) t * d + i] = wload<WT>(E, (size_t) tok[t] * d + i);
+}
+
+// one block of 256 per token: out = w * (x * rsqrt(mean(x^2) + eps))
+template <int WT>
+__global__ void k_rmsnorm(const float *x, const void *w, int d, float eps, float *out) {
     __shared__ float part[32];
     int t = blockIdx.x;
     const float *row = x + (size_t) t * d;
@@ -202,37 +337,66 @@ __global__ void k_rmsnorm(const float *x, const uint16_t *w, int d, float eps, f
     for (int o = 16; o > 0; o >>= 1) ss += __shfl_down_sync(0xffffffff, ss, o);
     if ((threadIdx.x & 31) == 0) part[threadIdx.x >> 5] = ss;
     __syncthreads();
-    if (threadIdx.x < 32) {
-        float v = threadIdx.x < (blockDim.x >> 5) ? part[threadIdx.x] : 0.f;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffff, v, o);
-        if (threadIdx.x == 0) part[0] = v;
+    if (threadIdx.x == 0) {
+        float v = 0.f;
+        for (int w8 = 0; w8 < (int) (blockDim.x >> 5); w8++) v += part[w8];
+        part[0] = v;
     }
     __syncthreads();
     float r = rsqrtf(part[0] / d + eps);
-    for (int i = threadIdx.x; i < d; i += blockDim.x) out[(size_t) t * d + i] = bf16(w[i]) * (row[i] * r);
+    for (int i = threadIdx.x; i < d; i += blockDim.x) out[(size_t) t * d + i] = wload<WT>(w, i) * (row[i] * r);
 }
 
-// y[t][o] = sum_i x[t][i] * W[o][i]; one warp per (t, o)
-__global__ void k_matmul(const float *x, const uint16_t *W, int T, int in, int out, float *y) {
-    int warp = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
-    int lane = threadIdx.x & 31;
-    if (warp >= T * out) return;
-    int t = warp / out, o = warp % out;
-    const float *xr = x + (size_t) t * in;
-    const uint16_t *wr = W + (size_t) o * in;
-    float acc = 0.f;
-    for (int i = lane; i < in; i += 32) acc = fmaf(xr[i], bf16(wr[i]), acc);
-    for (int s = 16; s > 0; s >>= 1) acc += __shfl_down_sync(0xffffffff, acc, s);
-    if (lane == 0) y[(size_t) t * out + o] = acc;
+#define MM_BM 128
+#define MM_BN 128
+#define MM_BK 16
+
+// y[t][o] = sum_i x[t][i] * W[o][i]; blocks of 256 threads own a 128 x 128 tile of y, each thread 8 x 8 of it
+// (rows ty + 16 r, columns tx + 16 c: consecutive threads read consecutive shared words and write
+// consecutive columns); x and W pass through shared memory 16 inputs at a time, zero beyond the edges.
+template <int WT>
+__global__ void k_matmul(const float *x, const void *w, int T, int in, int out, float *y) {
+    __shared__ float xs[MM_BK][MM_BM + 4];
+    __shared__ float ws[MM_BK][MM_BN + 4];
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    int row0 = blockIdx.y * MM_BM, col0 = blockIdx.x * MM_BN;
+    float acc[8][8];
+    for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) acc[r][c] = 0.f;
+    for (int k0 = 0; k0 < in; k0 += MM_BK) {
+        for (int e = threadIdx.x; e < MM_BM * MM_BK; e += 256) {
+            int r = e / MM_BK, kk = e % MM_BK, gk = k0 + kk;
+            int gr = row0 + r, gc = col0 + r;
+            xs[kk][r] = gr < T && gk < in ? x[(size_t) gr * in + gk] : 0.f;
+            ws[kk][r] = gc < out && gk < in ? wload<WT>(w, (size_t) gc * in + gk) : 0.f;
+        }
+        __syncthreads();
+        for (int kk = 0; kk < MM_BK; kk++) {
+            float av[8], bv[8];
+            for (int r = 0; r < 8; r++) av[r] = xs[kk][ty + 16 * r];
+            for (int c = 0; c < 8; c++) bv[c] = ws[kk][tx + 16 * c];
+            for (int r = 0; r < 8; r++)
+                for (int c = 0; c < 8; c++) acc[r][c] = fmaf(av[r], bv[c], acc[r][c]);
+        }
+        __syncthreads();
+    }
+    for (int r = 0; r < 8; r++) {
+        int gr = row0 + ty + 16 * r;
+        if (gr >= T) break;
+        for (int c = 0; c < 8; c++) {
+            int gc = col0 + tx + 16 * c;
+            if (gc < out) y[(size_t) gr * out + gc] = acc[r][c];
+        }
+    }
 }
 
-__global__ void k_rope(float *x, int T, int heads, int hd, float theta) {
+// rotate-half RoPE in place on x (T x heads x hd): angle = t * inv_freq[i] in fp32
+__global__ void k_rope(float *x, int T, int heads, int hd, const float *inv_freq) {
     int half = hd / 2;
     int idx = blockIdx.x * blockDim.x + threadIdx.x;
     if (idx >= T * heads * half) return;
     int i = idx % half, h = (idx / half) % heads, t = idx / (half * heads);
-    float inv = 1.0f / powf(theta, (float) (2 * i) / hd);
-    float a = (float) t * inv;
+    float a = (float) t * inv_freq[i];
     float c = cosf(a), s = sinf(a);
     float *base = x + ((size_t) t * heads + h) * hd;
     float x1 = base[i], x2 = base[i + half];
@@ -240,11 +404,12 @@ __global__ void k_rope(float *x, int T, int heads, int hd, float theta) {
     base[i + half] = x2 * c + x1 * s;
 }
 
-// one block per (t, head); dynamic shared memory: T floats of scores
+// one block of 128 per (t, head); dynamic shared memory: t + 1 floats of scores (the launch asks for T)
 __global__ void k_attention(const float *q, const float *k, const float *v, int T, int heads, int kvh, int hd, float *out) {
-    extern __shared__ float sc[];
+    TL_DYNAMIC_SHARED(float, sc);
     __shared__ float red[32];
     int t = blockIdx.x, h = blockIdx.y, g = h / (heads / kvh);
+    int nw = (blockDim.x + 31) / 32;
     const float *qr = q + ((size_t) t * heads + h) * hd;
     float scale = rsqrtf((float) hd);
     for (int s = threadIdx.x; s <= t; s += blockDim.x) {
@@ -261,7 +426,7 @@ __global__ void k_attention(const float *q, const float *k, const float *v, int 
     __syncthreads();
     if (threadIdx.x == 0) {
         float mm = -INFINITY;
-        for (int w = 0; w < (blockDim.x + 31) / 32; w++) mm = fmaxf(mm, red[w]);
+        for (int w = 0; w < nw; w++) mm = fmaxf(mm, red[w]);
         red[0] = mm;
     }
     __syncthreads();
@@ -278,7 +443,7 @@ __global__ void k_attention(const float *q, const float *k, const float *v, int 
     __syncthreads();
     if (threadIdx.x == 0) {
         float ss = 0.f;
-        for (int w = 0; w < (blockDim.x + 31) / 32; w++) ss += red[w];
+        for (int w = 0; w < nw; w++) ss += red[w];
         red[0] = ss;
     }
     __syncthreads();
@@ -303,50 +468,70 @@ __global__ void k_silu_mul(float *g, const float *u, size_t n) {
     }
 }
 
-static cudaError_t upload(const uint16_t *host, size_t n, uint16_t **dev) {
-    cudaError_t e = cudaMalloc(dev, n * sizeof(uint16_t));
+static cudaError_t upload(const void *host, size_t bytes, void **dev) {
+    cudaError_t e = cudaMalloc(dev, bytes);
     if (e != cudaSuccess) return e;
-    return cudaMemcpy(*dev, host, n * sizeof(uint16_t), cudaMemcpyHostToDevice);
+    return cudaMemcpy(*dev, host, bytes, cudaMemcpyHostToDevice);
 }
 
 extern "C" void tl_model_free(tl_model *m) {
     if (!m) return;
     cudaFree(m->embed);
     cudaFree(m->final_norm);
+    cudaFree(m->inv_freq);
     for (int l = 0; l < m->c.layers; l++)
         for (int j = 0; j < 9; j++) cudaFree(m->w[l][j]);
     free(m);
 }
 
-extern "C" int tl_model_create(const tl_config *c, const uint16_t *embed, const uint16_t *const *lw, const uint16_t *final_norm, tl_model **out) {
+extern "C" int tl_model_create(const tl_config *c, int dtype, const void *embed, const void *const *lw, const void *final_norm,
+                               const float *inv_freq, tl_model **out) {
     *out = 0;
-    if (c->layers < 1 || c->layers > 64 || c->heads % c->kv_heads != 0) return (int) cudaErrorInvalidValue;
+    if (c->layers < 1 || c->layers > 64 || c->hidden < 1 || c->intermediate < 1 || c->heads < 1 || c->kv_heads < 1
+        || c->heads % c->kv_heads != 0 || c->head_dim < 2 || c->head_dim % 2 != 0 || c->vocab < 1
+        || (dtype != TL_BF16 && dtype != TL_FP16 && dtype != TL_FP32))
+        return (int) cudaErrorInvalidValue;
     tl_model *m = (tl_model *) calloc(1, sizeof(tl_model));
+    if (!m) return (int) cudaErrorMemoryAllocation;
     m->c = *c;
+    m->dtype = dtype;
+    size_t es = dtype == TL_FP32 ? 4 : 2;
     size_t d = c->hidden, q = (size_t) c->heads * c->head_dim, kv = (size_t) c->kv_heads * c->head_dim, f = c->intermediate;
     size_t sizes[9] = {d, q * d, kv * d, kv * d, d * q, d, f * d, f * d, d * f};
-    cudaError_t e = upload(embed, (size_t) c->vocab * d, &m->embed);
-    if (e == cudaSuccess) e = upload(final_norm, d, &m->final_norm);
+    int half = c->head_dim / 2, dev = 0, optin = 0;
+    float *freq = (float *) malloc(sizeof(float) * half);
+    for (int i = 0; i < half; i++) freq[i] = inv_freq ? inv_freq[i] : 1.0f / powf(c->rope_theta, (float) (2 * i) / c->head_dim);
+    cudaError_t e = upload(freq, sizeof(float) * half, (void **) &m->inv_freq);
+    free(freq);
+    if (e == cudaSuccess) e = upload(embed, (size_t) c->vocab * d * es, &m->embed);
+    if (e == cudaSuccess) e = upload(final_norm, d * es, &m->final_norm);
     for (int l = 0; e == cudaSuccess && l < c->layers; l++)
-        for (int j = 0; e == cudaSuccess && j < 9; j++) e = upload(lw[l * 9 + j], sizes[j], &m->w[l][j]);
+        for (int j = 0; e == cudaSuccess && j < 9; j++) e = upload(lw[l * 9 + j], sizes[j] * es, &m->w[l][j]);
+    // attention keeps a row of scores in shared memory: as much as the device lets one block have
+    if (e == cudaSuccess) e = cudaGetDevice(&dev);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k_attention, cudaFuncAttributeMaxDynamicSharedMemorySize, optin - 256);
     if (e != cudaSuccess) {
         tl_model_free(m);
         return (int) e;
     }
+    m->max_tokens = (optin - 256) / (int) sizeof(float);
     *out = m;
     return 0;
 }
 
-extern "C" int tl_prefill_f32(tl_model *m, const int32_t *tokens, int T, float *out_hidden, float *elapsed_ms) {
+extern "C" int tl_model_max_tokens(const tl_model *m) { return m->max_tokens; }
+
+template <int WT>
+static cudaError_t forward(tl_model *m, const int32_t *tokens, int T, float *out_hidden, float *elapsed_ms) {
     const tl_config *c = &m->c;
     size_t d = c->hidden, q = (size_t) c->heads * c->head_dim, kv = (size_t) c->kv_heads * c->head_dim, f = c->intermediate;
     float *x = 0, *h = 0, *qb = 0, *kb = 0, *vb = 0, *att = 0, *o = 0, *g = 0, *u = 0;
     int32_t *tok = 0;
     cudaEvent_t start = 0, stop = 0;
     cudaError_t e;
-#define TRY(x_) do { e = (x_); if (e != cudaSuccess) goto done; } while (0)
-#define MATMUL(X, W, IN, OUT, Y) do { size_t warps = (size_t) T * (OUT); \
-        k_matmul<<<(unsigned) ((warps * 32 + 255) / 256), 256>>>(X, W, T, IN, OUT, Y); TRY(cudaGetLastError()); } while (0)
+#define MATMUL(X, W, IN, OUT, Y) do { dim3 grid_(((OUT) + MM_BN - 1) / MM_BN, (T + MM_BM - 1) / MM_BM); \
+        TL_LAUNCH(k_matmul<WT>, grid_, 256, 0, 0)(X, W, T, IN, OUT, Y); TRY(cudaGetLastError()); } while (0)
     TRY(cudaMalloc(&tok, T * sizeof(int32_t)));
     TRY(cudaMemcpy(tok, tokens, T * sizeof(int32_t), cudaMemcpyHostToDevice));
     TRY(cudaMalloc(&x, T * d * sizeof(float)));
@@ -360,38 +545,38 @@ extern "C" int tl_prefill_f32(tl_model *m, const int32_t *tokens, int T, float *
     TRY(cudaMalloc(&u, T * f * sizeof(float)));
     TRY(cudaEventCreate(&start));
     TRY(cudaEventCreate(&stop));
-    TRY(cudaEventRecord(start));
-    k_embed<<<T, 256>>>(m->embed, tok, T, (int) d, x);
+    TRY(cudaEventRecord(start, 0));
+    TL_LAUNCH(k_embed<WT>, T, 256, 0, 0)(m->embed, tok, (int) d, x);
     TRY(cudaGetLastError());
     for (int l = 0; l < c->layers; l++) {
-        uint16_t *const *w = m->w[l];
-        k_rmsnorm<<<T, 256>>>(x, w[0], (int) d, c->rms_eps, h);
+        void *const *w = m->w[l];
+        TL_LAUNCH(k_rmsnorm<WT>, T, 256, 0, 0)(x, w[0], (int) d, c->rms_eps, h);
         TRY(cudaGetLastError());
         MATMUL(h, w[1], (int) d, (int) q, qb);
         MATMUL(h, w[2], (int) d, (int) kv, kb);
         MATMUL(h, w[3], (int) d, (int) kv, vb);
         {
             int nq = T * c->heads * (c->head_dim / 2), nk = T * c->kv_heads * (c->head_dim / 2);
-            k_rope<<<(nq + 255) / 256, 256>>>(qb, T, c->heads, c->head_dim, c->rope_theta);
-            k_rope<<<(nk + 255) / 256, 256>>>(kb, T, c->kv_heads, c->head_dim, c->rope_theta);
+            TL_LAUNCH(k_rope, (nq + 255) / 256, 256, 0, 0)(qb, T, c->heads, c->head_dim, m->inv_freq);
+            TL_LAUNCH(k_rope, (nk + 255) / 256, 256, 0, 0)(kb, T, c->kv_heads, c->head_dim, m->inv_freq);
             TRY(cudaGetLastError());
             dim3 grid(T, c->heads);
-            k_attention<<<grid, 128, T * sizeof(float)>>>(qb, kb, vb, T, c->heads, c->kv_heads, c->head_dim, att);
+            TL_LAUNCH(k_attention, grid, 128, T * sizeof(float), 0)(qb, kb, vb, T, c->heads, c->kv_heads, c->head_dim, att);
             TRY(cudaGetLastError());
         }
         MATMUL(att, w[4], (int) q, (int) d, o);
-        k_add<<<(unsigned) ((T * d + 255) / 256), 256>>>(x, o, T * d);
-        k_rmsnorm<<<T, 256>>>(x, w[5], (int) d, c->rms_eps, h);
+        TL_LAUNCH(k_add, (unsigned) ((T * d + 255) / 256), 256, 0, 0)(x, o, T * d);
+        TL_LAUNCH(k_rmsnorm<WT>, T, 256, 0, 0)(x, w[5], (int) d, c->rms_eps, h);
         MATMUL(h, w[6], (int) d, (int) f, g);
         MATMUL(h, w[7], (int) d, (int) f, u);
-        k_silu_mul<<<(unsigned) ((T * f + 255) / 256), 256>>>(g, u, T * f);
+        TL_LAUNCH(k_silu_mul, (unsigned) ((T * f + 255) / 256), 256, 0, 0)(g, u, T * f);
         MATMUL(g, w[8], (int) f, (int) d, o);
-        k_add<<<(unsigned) ((T * d + 255) / 256), 256>>>(x, o, T * d);
+        TL_LAUNCH(k_add, (unsigned) ((T * d + 255) / 256), 256, 0, 0)(x, o, T * d);
         TRY(cudaGetLastError());
     }
-    k_rmsnorm<<<T, 256>>>(x, m->final_norm, (int) d, c->rms_eps, h);
+    TL_LAUNCH(k_rmsnorm<WT>, T, 256, 0, 0)(x, m->final_norm, (int) d, c->rms_eps, h);
     TRY(cudaGetLastError());
-    TRY(cudaEventRecord(stop));
+    TRY(cudaEventRecord(stop, 0));
     TRY(cudaEventSynchronize(stop));
     if (elapsed_ms) TRY(cudaEventElapsedTime(elapsed_ms, start, stop));
     TRY(cudaMemcpy(out_hidden, h, T * d * sizeof(float), cudaMemcpyDeviceToHost));
@@ -400,7 +585,17 @@ done:
     if (stop) cudaEventDestroy(stop);
     cudaFree(tok); cudaFree(x); cudaFree(h); cudaFree(qb); cudaFree(kb); cudaFree(vb);
     cudaFree(att); cudaFree(o); cudaFree(g); cudaFree(u);
-    return (int) e;
+    return e;
 #undef MATMUL
-#undef TRY
+}
+
+extern "C" int tl_prefill_f32(tl_model *m, const int32_t *tokens, int T, float *out_hidden, float *elapsed_ms) {
+    if (!m || T < 1 || T > m->max_tokens) return (int) cudaErrorInvalidValue;
+    for (int t = 0; t < T; t++)
+        if (tokens[t] < 0 || tokens[t] >= m->c.vocab) return (int) cudaErrorInvalidValue;
+    switch (m->dtype) {
+        case TL_BF16: return (int) forward<TL_BF16>(m, tokens, T, out_hidden, elapsed_ms);
+        case TL_FP16: return (int) forward<TL_FP16>(m, tokens, T, out_hidden, elapsed_ms);
+        default: return (int) forward<TL_FP32>(m, tokens, T, out_hidden, elapsed_ms);
+    }
 }

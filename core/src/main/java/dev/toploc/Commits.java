@@ -59,6 +59,40 @@ public final class Commits {
         return v.interpolate(v.topK(k));
     }
 
+    /**
+     * Commits to a chunk whose top-k was selected elsewhere (on a GPU, next to the states): {@code indices}
+     * are the chunk's k flat indices in ascending order and {@code patterns} the 16-bit (or 8-bit) patterns
+     * of {@code dtype} at those indices. The result is the commit that {@link #commitPatterns} gives for the
+     * whole chunk when the selection is its top-k; that the selection is the top-k is the caller's to ensure.
+     *
+     * @throws InvalidStatesException if a pattern is NaN or Inf
+     * @throws IllegalArgumentException if the arrays differ in length or are empty, or the indices are not
+     *                                  ascending, distinct and non-negative, or dtype is fp32
+     */
+    public static Commit commitSelection(int[] indices, short[] patterns, Dtype dtype) throws InvalidStatesException {
+        if (!dtype.fitsV1Field()) {
+            throw new IllegalArgumentException(dtype.wireName() + " selections are not 16-bit patterns");
+        }
+        if (indices.length != patterns.length || indices.length == 0) {
+            throw new IllegalArgumentException(indices.length + " indices and " + patterns.length + " patterns (expected the same k >= 1)");
+        }
+        int mask = dtype.bits() == 8 ? 0xFF : 0xFFFF;
+        int[] y = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || (i > 0 && indices[i] <= indices[i - 1])) {
+                throw new IllegalArgumentException("selected indices must be ascending, distinct and non-negative: index " + i + " is "
+                        + indices[i] + (i > 0 ? " after " + indices[i - 1] : ""));
+            }
+            int bits = patterns[i] & mask;
+            if ((bits & dtype.magnitudeMask()) >= dtype.nonFiniteMagnitude()) {
+                throw new InvalidStatesException("selection: " + (dtype.isNaN(bits) ? "NaN" : "Inf") + " at flat index " + indices[i]
+                        + "; hidden states must be finite");
+            }
+            y[i] = bits;
+        }
+        return interpolateV1(indices.clone(), y, "selection");
+    }
+
     /** Commits to a flat chunk of fp32 values, first rounded to {@code dtype} (RNE) unless it is fp32. */
     public static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, "chunk", 0);
@@ -95,6 +129,24 @@ public final class Commits {
                         + states.hidden() + "), fewer than k = " + spec.topK());
             }
         }
+    }
+
+    /** The v1 commit of the k (index, pattern) pairs: indices ascending, reduced by the largest modulus that keeps them distinct. */
+    private static Commit interpolateV1(int[] idx, int[] patterns, String name) throws InvalidStatesException {
+        int k = idx.length;
+        int m = ChunkValues.findModulus(idx, Gf65497.P, name);
+        int[] x = new int[k];
+        int[] y = new int[k];
+        for (int i = 0; i < k; i++) {
+            x[i] = idx[i] % m;
+            y[i] = patterns[i] % Gf65497.P;
+        }
+        int[] c = Gf65497.interpolate(x, y, k);
+        long[] coeffs = new long[k];
+        for (int j = 0; j < k; j++) {
+            coeffs[j] = c[j];
+        }
+        return Commit.ofTrusted(CommitEncoding.V1, m, coeffs);
     }
 
     /**
@@ -188,19 +240,11 @@ public final class Commits {
         Commit interpolate(int[] idx) throws InvalidStatesException {
             int k = idx.length;
             if (pat != null) {
-                int m = findModulus(idx, Gf65497.P);
-                int[] x = new int[k];
                 int[] y = new int[k];
                 for (int i = 0; i < k; i++) {
-                    x[i] = idx[i] % m;
-                    y[i] = pattern(idx[i]) % Gf65497.P;
+                    y[i] = pattern(idx[i]);
                 }
-                int[] c = Gf65497.interpolate(x, y, k);
-                long[] coeffs = new long[k];
-                for (int j = 0; j < k; j++) {
-                    coeffs[j] = c[j];
-                }
-                return Commit.ofTrusted(CommitEncoding.V1, m, coeffs);
+                return interpolateV1(idx, y, name);
             }
             PrimeField f = PrimeField.W32;
             // Flat indices are < 2^31 < p, so the largest injective modulus is p itself.
@@ -214,7 +258,7 @@ public final class Commits {
         }
 
         /** Largest m <= maxM with all idx mod m distinct; below k no m can be (pigeonhole). */
-        private int findModulus(int[] idx, int maxM) throws InvalidStatesException {
+        private static int findModulus(int[] idx, int maxM, String name) throws InvalidStatesException {
             int k = idx.length;
             if (idx[k - 1] < maxM) {           // idx ascending and all below maxM: already distinct
                 return maxM;

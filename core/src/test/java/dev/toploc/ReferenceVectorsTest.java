@@ -1,13 +1,17 @@
 package dev.toploc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.toploc.internal.TopK;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -75,6 +79,39 @@ class ReferenceVectorsTest {
         HiddenStates states = c.states(pert.get("activations_file").asText(), pert.get("activations_sha256").asText());
         assertStats(Golden.stats(pert.get("expected_results"), c.spec().topK()),
                 Verifier.check(states, c.plan(), c.spec(), c.referenceCommits(), AcceptancePolicy.defaults(c.spec())));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void commitsFromASelectionMadeElsewhere_equalTheWholeChunkCommits(Case c) throws Exception {
+        Assumptions.assumeTrue(c.dtype().fitsV1Field(), "fp32 chunks are committed from the whole chunk only");
+        HiddenStates states = c.states(c.node().get("activations_file").asText(), c.node().get("activations_sha256").asText());
+        List<Commit> whole = Commits.commitAll(states, c.plan(), c.spec());
+        short[] p = states.patternsUnsafe();
+        for (ChunkPlan.Chunk ch : c.plan().chunks()) {
+            int off = ch.firstRow() * c.hidden();
+            int len = ch.rowCount() * c.hidden();
+            int[] idx = TopK.select16(p, off, len, c.spec().topK(), c.dtype().magnitudeMask(), c.dtype().nonFiniteMagnitude()).indices();
+            short[] gathered = new short[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                gathered[i] = p[off + idx[i]];
+            }
+            assertEquals(whole.get(ch.index()), Commits.commitSelection(idx, gathered, c.dtype()), "chunk " + ch.index());
+        }
+    }
+
+    @Test
+    void selectionsThatCannotBeATopK_areRefused() {
+        short one = (short) 0x3F80;
+        assertThrows(IllegalArgumentException.class, () -> Commits.commitSelection(new int[] {3, 2}, new short[] {one, one}, Dtype.BF16));
+        assertThrows(IllegalArgumentException.class, () -> Commits.commitSelection(new int[] {2, 2}, new short[] {one, one}, Dtype.BF16));
+        assertThrows(IllegalArgumentException.class, () -> Commits.commitSelection(new int[] {-1}, new short[] {one}, Dtype.BF16));
+        assertThrows(IllegalArgumentException.class, () -> Commits.commitSelection(new int[] {1, 2}, new short[] {one}, Dtype.BF16));
+        assertThrows(IllegalArgumentException.class, () -> Commits.commitSelection(new int[0], new short[0], Dtype.BF16));
+        assertThrows(IllegalArgumentException.class, () -> Commits.commitSelection(new int[] {1}, new short[] {one}, Dtype.FP32));
+        InvalidStatesException nan = assertThrows(InvalidStatesException.class,
+                () -> Commits.commitSelection(new int[] {1, 9}, new short[] {one, (short) 0x7FC0}, Dtype.BF16));
+        assertTrue(nan.getMessage().contains("NaN at flat index 9"), nan.getMessage());
     }
 
     static void assertStats(List<ChunkStats> expected, VerificationReport report) {

@@ -1,15 +1,15 @@
 package dev.toploc.cuda;
 
+import dev.toploc.Commit;
+import dev.toploc.Commits;
+import dev.toploc.Dtype;
+import dev.toploc.InvalidStatesException;
 import dev.toploc.internal.TopK;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,16 +17,19 @@ import java.util.Optional;
 
 /**
  * The CUDA library ({@code libtoploc_cuda.so}, built by nvcc with the module) bound through the Foreign
- * Function and Memory API: device discovery, errors as {@link CudaException} with the CUDA error name,
- * and the exact top-k kernel as a {@link TopK.Accelerator}.
+ * Function and Memory API: device discovery, device memory ({@link DeviceMemory}) and streams
+ * ({@link CudaStream}), errors as {@link CudaException} with the CUDA error name, and the exact top-k kernel,
+ * both as core's {@link TopK.Accelerator} (host arrays) and on states already in device memory
+ * ({@link #topK}, {@link #commit}: only the k selected values leave the device).
  *
  * <p>Where the library comes from, first found wins: {@code -Dtoploc.cuda.library=PATH}; the jar's
  * {@code META-INF/native/linux-x86_64/libtoploc_cuda.so} (extracted to a temporary file); the
- * {@code java.library.path}. {@link #probe()} never throws: it returns the backend or why there is none
+ * {@code java.library.path}. {@link #open(Path)} takes a given library (the tests use it for the CPU emulator
+ * build of the same source). {@link #probe()} never throws: it returns the backend or why there is none
  * (no library, no driver, no device), which callers log before falling back to the CPU.
  */
 public final class CudaBackend implements TopK.Accelerator {
-    static final int ABI = 1;
+    static final int ABI = 2;
 
     /** The result of looking for a usable device. */
     public record Probe(CudaBackend backend, String reason) {
@@ -35,13 +38,15 @@ public final class CudaBackend implements TopK.Accelerator {
         }
     }
 
-    private final MethodHandle topk16;
-    private final MethodHandle errorName;
+    /** A top-k selection: the k flat indices in ascending order and the patterns found there. */
+    public record Selection(int[] indices, short[] patterns) {
+    }
+
+    private final Native lib;
     private final String description;
 
-    private CudaBackend(MethodHandle topk16, MethodHandle errorName, String description) {
-        this.topk16 = topk16;
-        this.errorName = errorName;
+    private CudaBackend(Native lib, String description) {
+        this.lib = lib;
         this.description = description;
     }
 
@@ -56,29 +61,28 @@ public final class CudaBackend implements TopK.Accelerator {
         }
     }
 
-    /** Opens the backend or throws naming what is missing. */
+    /** Opens the default library's backend or throws naming what is missing. */
     public static CudaBackend open() throws CudaException {
-        Path lib = locate();
-        Arena arena = Arena.global();
-        SymbolLookup syms = SymbolLookup.libraryLookup(lib, arena);
-        Linker linker = Linker.nativeLinker();
-        MethodHandle abi = linker.downcallHandle(find(syms, "tl_abi_version"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        MethodHandle count = linker.downcallHandle(find(syms, "tl_device_count"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-        MethodHandle info = linker.downcallHandle(find(syms, "tl_device_info"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-        MethodHandle name = linker.downcallHandle(find(syms, "tl_error_name"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        MethodHandle topk = linker.downcallHandle(find(syms, "tl_topk16"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT,
-                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        return open(locate());
+    }
+
+    /** Opens the backend of the library at {@code library}, or throws naming what is missing. */
+    public static CudaBackend open(Path library) throws CudaException {
+        Native lib;
+        try {
+            lib = new Native(library);
+        } catch (IllegalArgumentException e) {
+            throw new CudaException("library", "cannot load " + library + ": " + e.getMessage());
+        }
         try (Arena a = Arena.ofConfined()) {
-            int v = (int) abi.invokeExact();
+            int v = (int) lib.abiVersion.invokeExact();
             if (v != ABI) {
-                throw new CudaException("abi", lib + " has ABI version " + v + " (expected " + ABI + "): rebuild the module");
+                throw new CudaException("abi", library + " has ABI version " + v + " (expected " + ABI + "): rebuild the module");
             }
             MemorySegment n = a.allocate(ValueLayout.JAVA_INT);
-            int err = (int) count.invokeExact(n);
+            int err = (int) lib.deviceCount.invokeExact(n);
             if (err != 0) {
-                String en = errorName(name, err);
+                String en = lib.name(err);
                 throw new CudaException(en, "no usable CUDA device: " + en + (en.equals("cudaErrorInsufficientDriver")
                         || en.equals("cudaErrorNoDevice") ? "" : " (cudaGetDeviceCount failed)"));
             }
@@ -89,36 +93,18 @@ public final class CudaBackend implements TopK.Accelerator {
             MemorySegment major = a.allocate(ValueLayout.JAVA_INT);
             MemorySegment minor = a.allocate(ValueLayout.JAVA_INT);
             MemorySegment mem = a.allocate(ValueLayout.JAVA_LONG);
-            err = (int) info.invokeExact(0, nm, 256, major, minor, mem);
-            if (err != 0) {
-                throw new CudaException(errorName(name, err), "cannot query device 0: " + errorName(name, err));
-            }
+            lib.check((int) lib.deviceInfo.invokeExact(0, nm, 256, major, minor, mem), "querying device 0");
             String desc = nm.getString(0) + " (sm_" + major.get(ValueLayout.JAVA_INT, 0) + minor.get(ValueLayout.JAVA_INT, 0) + ", "
                     + (mem.get(ValueLayout.JAVA_LONG, 0) >> 30) + " GiB)";
-            return new CudaBackend(topk, name, desc);
-        } catch (CudaException e) {
-            throw e;
+            return new CudaBackend(lib, desc);
         } catch (Throwable t) {
-            throw new CudaException("call", "calling " + lib + " failed: " + t);
-        }
-    }
-
-    private static MemorySegment find(SymbolLookup syms, String symbol) throws CudaException {
-        return syms.find(symbol).orElseThrow(() -> new CudaException("symbol", "the CUDA library has no symbol " + symbol));
-    }
-
-    private static String errorName(MethodHandle name, int err) {
-        try {
-            MemorySegment s = (MemorySegment) name.invokeExact(err);
-            return s.reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            return "cudaError " + err;
+            throw Native.callFailed("the CUDA library " + library, t);
         }
     }
 
     private static Path located;
 
-    /** The library's path, found (and extracted from the jar) once per JVM so that one copy is loaded. */
+    /** The default library's path, found (and extracted from the jar) once per JVM so that one copy is loaded. */
     static synchronized Path locate() throws CudaException {
         if (located == null) {
             located = find();
@@ -163,9 +149,43 @@ public final class CudaBackend implements TopK.Accelerator {
         return description;
     }
 
+    /** The library this backend calls. */
+    public Path library() {
+        return lib.library;
+    }
+
+    Native natives() {
+        return lib;
+    }
+
     @Override
     public String name() {
         return "cuda: " + description;
+    }
+
+    /** Allocates {@code bytes} of device memory. */
+    public DeviceMemory allocate(long bytes) throws CudaException {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes = " + bytes + " (expected >= 0)");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(ValueLayout.ADDRESS);
+            lib.check((int) lib.malloc.invokeExact(p, bytes), "allocating " + bytes + " bytes of device memory");
+            return new DeviceMemory(lib, p.get(ValueLayout.ADDRESS, 0), bytes);
+        } catch (Throwable t) {
+            throw Native.callFailed("tl_malloc", t);
+        }
+    }
+
+    /** A new stream. */
+    public CudaStream newStream() throws CudaException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(ValueLayout.ADDRESS);
+            lib.check((int) lib.streamCreate.invokeExact(p), "creating a stream");
+            return new CudaStream(lib, p.get(ValueLayout.ADDRESS, 0));
+        } catch (Throwable t) {
+            throw Native.callFailed("tl_stream_create", t);
+        }
     }
 
     /** Exact top-k on the device; the same result as the CPU kernels (see {@link TopK}). */
@@ -179,21 +199,60 @@ public final class CudaBackend implements TopK.Accelerator {
             MemorySegment.copy(a, off, in, ValueLayout.JAVA_SHORT, 0, len);
             MemorySegment out = arena.allocate(ValueLayout.JAVA_INT, k);
             MemorySegment bad = arena.allocate(ValueLayout.JAVA_LONG);
-            int err;
-            try {
-                err = (int) topk16.invokeExact(in, (long) len, k, (short) magMask, (short) nonFinite, out, bad, MemorySegment.NULL);
-            } catch (Throwable t) {
-                throw new IllegalStateException("calling tl_topk16 failed", t);
-            }
-            if (err != 0) {
-                throw new IllegalStateException(new CudaException(errorName(errorName, err), "tl_topk16 failed: " + errorName(errorName, err)));
-            }
+            lib.check((int) lib.topk16.invokeExact(in, (long) len, k, (short) magMask, (short) nonFinite, out, MemorySegment.NULL, bad,
+                    MemorySegment.NULL), "tl_topk16");
+            long first = bad.get(ValueLayout.JAVA_LONG, 0);
+            return first >= 0 ? new TopK.Result(null, (int) first) : new TopK.Result(out.toArray(ValueLayout.JAVA_INT), -1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(Native.callFailed("tl_topk16", t).getMessage(), t);
+        }
+    }
+
+    /**
+     * The top-k by magnitude of {@code n} 16-bit patterns of {@code dtype} in device memory at {@code device}
+     * (ties to the lower index), queued on {@code stream} after the work already there ({@link CudaStream#handle()}
+     * or an engine's own {@code cudaStream_t}; {@link MemorySegment#NULL} is the default stream). Only the k
+     * indices and patterns are copied to the host.
+     *
+     * @throws InvalidStatesException if a value is NaN or Inf (the lowest such index is named)
+     */
+    public Selection topK(MemorySegment device, long n, int k, Dtype dtype, MemorySegment stream) throws CudaException, InvalidStatesException {
+        if (dtype.bits() != 16) {
+            throw new IllegalArgumentException("the device top-k reads 16-bit patterns (bf16, fp16), not " + dtype.wireName());
+        }
+        if (k < 1 || n < k || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("top-" + k + " of " + n + " values (expected 1 <= k <= n < 2^31)");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment idx = a.allocate(ValueLayout.JAVA_INT, k);
+            MemorySegment val = a.allocate(ValueLayout.JAVA_SHORT, k);
+            MemorySegment bad = a.allocate(ValueLayout.JAVA_LONG);
+            lib.check((int) lib.topk16Device.invokeExact(device, n, k, (short) dtype.magnitudeMask(), (short) dtype.nonFiniteMagnitude(),
+                    stream, idx, val, bad, MemorySegment.NULL), "the device top-k");
             long first = bad.get(ValueLayout.JAVA_LONG, 0);
             if (first >= 0) {
-                return new TopK.Result(null, (int) first);
+                MemorySegment one = a.allocate(ValueLayout.JAVA_SHORT);
+                lib.check((int) lib.copyToHost.invokeExact(one, MemorySegment.ofAddress(device.address() + 2 * first), 2L), "reading a value");
+                int bits = one.get(ValueLayout.JAVA_SHORT, 0) & 0xFFFF;
+                throw new InvalidStatesException((dtype.isNaN(bits) ? "NaN" : "Inf") + " at flat index " + first + " (" + dtype.wireName()
+                        + " pattern 0x" + Integer.toHexString(bits).toUpperCase(java.util.Locale.ROOT) + "); hidden states must be finite");
             }
-            return new TopK.Result(out.toArray(ValueLayout.JAVA_INT), -1);
+            return new Selection(idx.toArray(ValueLayout.JAVA_INT), val.toArray(ValueLayout.JAVA_SHORT));
+        } catch (InvalidStatesException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.callFailed("tl_topk16_device", t);
         }
+    }
+
+    /**
+     * The commit of one chunk of hidden states that lives in device memory ({@code n} patterns of {@code dtype}
+     * at {@code device}, the chunk's rows one after the other): the top-k runs on the device, the interpolation
+     * on the host. Equal to {@link Commits#commitPatterns} of the same values.
+     */
+    public Commit commit(MemorySegment device, long n, Dtype dtype, int k, MemorySegment stream) throws CudaException, InvalidStatesException {
+        Selection s = topK(device, n, k, dtype, stream);
+        return Commits.commitSelection(s.indices(), s.patterns(), dtype);
     }
 
     /**

@@ -4,21 +4,19 @@ import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import dev.toploc.runtime.ModelConfig;
+import dev.toploc.runtime.internal.Rope;
 import dev.toploc.runtime.internal.Safetensors;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
- * The fp32 prefill on the GPU: a {@link Model}'s bf16 weights, uploaded once straight from their
- * memory-mapped files (no copy on the Java heap), and {@code tl_prefill_f32} per call. Results agree with
- * the CPU runtime's fp32 mode to fp32 rounding (sums run in another order), which the commit tolerance
- * absorbs. Plugged into the verifier with {@link #asEngine}: fp32 requests go to the GPU, others stay on
- * the CPU.
+ * The fp32 prefill on the GPU: a {@link Model}'s weights (bf16, fp16 or fp32, all of one dtype), uploaded once
+ * straight from their memory-mapped files (no copy on the Java heap), and {@code tl_prefill_f32} per call.
+ * Rotary frequencies come from the runtime's {@link Rope}, so Llama 3.1 rope scaling carries over. Results
+ * agree with the CPU runtime's fp32 mode to fp32 rounding (sums run in another order: see
+ * {@code toploc_cuda.cu}), which the commit tolerance absorbs. Plugged into the verifier with
+ * {@link #asEngine}: fp32 requests go to the GPU, others stay on the CPU.
  */
 public final class CudaPrefill implements AutoCloseable {
     private static final String[] LAYER = {"input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight",
@@ -26,35 +24,43 @@ public final class CudaPrefill implements AutoCloseable {
             "mlp.up_proj.weight", "mlp.down_proj.weight"};
 
     private final Model model;
+    private final Native lib;
     private final MemorySegment handle;
-    private final MethodHandle prefill;
-    private final MethodHandle free;
-    private final MethodHandle errorName;
+    private final int maxTokens;
+    private boolean closed;
 
-    private CudaPrefill(Model model, MemorySegment handle, MethodHandle prefill, MethodHandle free, MethodHandle errorName) {
+    private CudaPrefill(Model model, Native lib, MemorySegment handle, int maxTokens) {
         this.model = model;
+        this.lib = lib;
         this.handle = handle;
-        this.prefill = prefill;
-        this.free = free;
-        this.errorName = errorName;
+        this.maxTokens = maxTokens;
     }
 
-    /** Uploads {@code model}'s weights to device 0. Needs bf16 weights, no QKV bias, no rope scaling or sliding window. */
+    /** Uploads {@code model}'s weights to device 0 of the default library. */
     public static CudaPrefill upload(Model model) throws CudaException {
+        return upload(CudaBackend.open(), model);
+    }
+
+    /**
+     * Uploads {@code model}'s weights to {@code backend}'s device 0. Covers Llama-family models without QKV
+     * bias or sliding window, with bf16, fp16 or fp32 weights; other models are a {@link CudaException}
+     * (error name {@code unsupported}) saying what is not covered.
+     */
+    public static CudaPrefill upload(CudaBackend backend, Model model) throws CudaException {
         ModelConfig c = model.config();
-        if (c.attentionBias() || c.ropeScaling() != null || c.slidingWindow() > 0) {
-            throw new CudaException("unsupported", "the GPU prefill covers Llama without QKV bias, rope scaling or sliding window (this is "
-                    + c.architecture() + ")");
+        if (c.attentionBias() || c.slidingWindow() > 0) {
+            throw new CudaException("unsupported", "the GPU prefill covers Llama-family models without QKV bias or sliding window (this is "
+                    + c.architecture() + (c.attentionBias() ? " with QKV bias" : " with a sliding window") + ")");
         }
-        CudaBackend.open();     // a usable device, or a CudaException naming why not
-        SymbolLookup syms = SymbolLookup.libraryLookup(CudaBackend.locate(), Arena.global());
-        Linker linker = Linker.nativeLinker();
-        MethodHandle create = linker.downcallHandle(sym(syms, "tl_model_create"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-        MethodHandle run = linker.downcallHandle(sym(syms, "tl_prefill_f32"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-        MethodHandle free = linker.downcallHandle(sym(syms, "tl_model_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-        MethodHandle name = linker.downcallHandle(sym(syms, "tl_error_name"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        Safetensors.Entry embed = tensor(model, "model.embed_tokens.weight");
+        int dtype = switch (embed.dtype()) {
+            case "BF16" -> 0;
+            case "F16" -> 1;
+            case "F32" -> 2;
+            default -> throw new CudaException("unsupported", "the GPU prefill takes bf16, fp16 or fp32 weights; model.embed_tokens.weight is "
+                    + embed.dtype());
+        };
+        Native lib = backend.natives();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cfg = a.allocate(7 * 4 + 2 * 4);
             int[] ints = {c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.vocabSize()};
@@ -66,66 +72,71 @@ public final class CudaPrefill implements AutoCloseable {
             MemorySegment layers = a.allocate(ValueLayout.ADDRESS, 9L * c.numLayers());
             for (int l = 0; l < c.numLayers(); l++) {
                 for (int j = 0; j < 9; j++) {
-                    layers.setAtIndex(ValueLayout.ADDRESS, l * 9L + j, bf16(model, "model.layers." + l + "." + LAYER[j]));
+                    layers.setAtIndex(ValueLayout.ADDRESS, l * 9L + j, data(model, "model.layers." + l + "." + LAYER[j], embed.dtype()));
                 }
             }
+            MemorySegment invFreq = a.allocateFrom(ValueLayout.JAVA_FLOAT, new Rope(c).invFreq());
             MemorySegment out = a.allocate(ValueLayout.ADDRESS);
-            int err = (int) create.invokeExact(cfg, bf16(model, "model.embed_tokens.weight"), layers, bf16(model, "model.norm.weight"), out);
-            if (err != 0) {
-                String en = name(name, err);
-                throw new CudaException(en, "uploading the model to the GPU failed: " + en);
-            }
-            return new CudaPrefill(model, out.get(ValueLayout.ADDRESS, 0), run, free, name);
-        } catch (CudaException e) {
-            throw e;
+            lib.check((int) lib.modelCreate.invokeExact(cfg, dtype, embed.data(), layers, data(model, "model.norm.weight", embed.dtype()),
+                    invFreq, out), "uploading the model to the GPU");
+            MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
+            return new CudaPrefill(model, lib, handle, (int) lib.modelMaxTokens.invokeExact(handle));
         } catch (Throwable t) {
-            throw new CudaException("call", "tl_model_create failed: " + t);
+            throw Native.callFailed("tl_model_create", t);
         }
     }
 
-    private static MemorySegment sym(SymbolLookup s, String n) throws CudaException {
-        return s.find(n).orElseThrow(() -> new CudaException("symbol", "the CUDA library has no symbol " + n + " (rebuild the module)"));
+    private static Safetensors.Entry tensor(Model m, String name) throws CudaException {
+        Safetensors.Entry e = m.storedTensor(name).orElseThrow(() -> new CudaException("weights", "no tensor " + name));
+        if (!e.data().isNative()) {
+            throw new CudaException("weights", name + " is not in native memory (the GPU upload reads mapped files)");
+        }
+        return e;
     }
 
-    private static MemorySegment bf16(Model m, String name) throws CudaException {
-        Safetensors.Entry e = m.storedTensor(name).orElseThrow(() -> new CudaException("weights", "no tensor " + name));
-        if (!e.dtype().equals("BF16") || !e.data().isNative()) {
-            throw new CudaException("weights", "the GPU prefill takes bf16 weights; " + name + " is " + e.dtype());
+    private static MemorySegment data(Model m, String name, String dtype) throws CudaException {
+        Safetensors.Entry e = tensor(m, name);
+        if (!e.dtype().equals(dtype)) {
+            throw new CudaException("unsupported", "the GPU prefill takes weights of one dtype; " + name + " is " + e.dtype()
+                    + ", model.embed_tokens.weight " + dtype);
         }
         return e.data();
     }
 
-    private static String name(MethodHandle h, int err) {
-        try {
-            return ((MemorySegment) h.invokeExact(err)).reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            return "cudaError " + err;
-        }
+    /** The longest prompt {@link #prefill} takes on this device. */
+    public int maxTokens() {
+        return maxTokens;
     }
 
-    /** Final-norm hidden states of every position (fp32 mode math on the device). */
+    /** Final-norm hidden states of every position (fp32 mode math on the device), {@code tokens.length x hidden}. */
     public float[] prefill(int[] tokens) throws CudaException {
+        if (closed) {
+            throw new IllegalStateException("this GPU prefill was closed");
+        }
+        if (tokens.length == 0 || tokens.length > maxTokens) {
+            throw new IllegalArgumentException(tokens.length + " tokens (the GPU prefill takes 1.." + maxTokens + " on this device)");
+        }
+        int vocab = model.config().vocabSize();
+        for (int t = 0; t < tokens.length; t++) {
+            if (tokens[t] < 0 || tokens[t] >= vocab) {
+                throw new IllegalArgumentException("token " + tokens[t] + " at position " + t + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
         int d = model.config().hiddenSize();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ids = a.allocateFrom(ValueLayout.JAVA_INT, tokens);
             MemorySegment out = a.allocate(ValueLayout.JAVA_FLOAT, (long) tokens.length * d);
-            int err = (int) prefill.invokeExact(handle, ids, tokens.length, out, MemorySegment.NULL);
-            if (err != 0) {
-                String en = name(errorName, err);
-                throw new CudaException(en, "the GPU prefill failed: " + en);
-            }
+            lib.check((int) lib.prefill.invokeExact(handle, ids, tokens.length, out, MemorySegment.NULL), "the GPU prefill");
             return out.toArray(ValueLayout.JAVA_FLOAT);
-        } catch (CudaException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new CudaException("call", "tl_prefill_f32 failed: " + t);
+            throw Native.callFailed("tl_prefill_f32", t);
         }
     }
 
-    /** This prefill as the verifier's engine: fp32 on the GPU, other modes declined (they run on the CPU). */
+    /** This prefill as the verifier's engine: fp32 on the GPU, other modes and longer prompts declined (they run on the CPU). */
     public InferenceVerifier.PrefillEngine asEngine() {
         return (m, tokens, mode) -> {
-            if (m != model || mode != ComputeMode.FP32) {
+            if (m != model || mode != ComputeMode.FP32 || tokens.length > maxTokens) {
                 return null;
             }
             try {
@@ -138,8 +149,12 @@ public final class CudaPrefill implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
-            free.invokeExact(handle);
+            lib.modelFree.invokeExact(handle);
         } catch (Throwable t) {
             throw new IllegalStateException("tl_model_free failed", t);
         }

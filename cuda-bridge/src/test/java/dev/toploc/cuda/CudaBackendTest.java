@@ -6,8 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.toploc.Commit;
+import dev.toploc.Commits;
+import dev.toploc.Dtype;
+import dev.toploc.InvalidStatesException;
 import dev.toploc.internal.TopK;
 import dev.toploc.vectors.TestVectors;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -16,13 +23,15 @@ import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The backend's probe and fallback everywhere; the kernel itself where a GPU is present (skipped with the
- * probe's reason elsewhere, never silently passed).
+ * The backend's probe and fallback everywhere; the kernels on a GPU where there is one and on the CPU
+ * emulator build of the same source (each skipped with its reason where it is not here, never silently passed).
  */
 class CudaBackendTest {
-    static final CudaBackend.Probe PROBE = CudaBackend.probe();
+    static final CudaBackend.Probe PROBE = Backends.GPU;
 
     @Test
     void probe_alwaysAnswers_withAReasonWhenThereIsNoDevice() {
@@ -58,13 +67,23 @@ class CudaBackendTest {
     }
 
     @Test
-    void deviceTopK_equalsTheCpuKernels_onReferenceVectorsAndTies() throws Exception {
-        Assumptions.assumeTrue(PROBE.available(), "no GPU here: " + PROBE.reason());
-        CudaBackend gpu = PROBE.backend();
+    void aFileThatIsNotTheLibrary_isATypedError() throws Exception {
+        Path notALibrary = Files.createTempFile("not-a-library", ".so");
+        try {
+            Files.writeString(notALibrary, "hello");
+            CudaException e = assertThrows(CudaException.class, () -> CudaBackend.open(notALibrary));
+            assertTrue(e.getMessage().contains(notALibrary.toString()), e.getMessage());
+        } finally {
+            Files.delete(notALibrary);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.toploc.cuda.Backends#names")
+    void hostTopK_equalsTheCpuKernels_onReferenceVectorsAndTies(String backend) throws Exception {
+        CudaBackend gpu = Backends.get(backend);
         for (String name : new String[] {"bf16-h2048-k128.bin", "bf16-h4096-k128-big-index.bin", "bf16-h2048-k128-lognormal.bin"}) {
-            byte[] b = Files.readAllBytes(TestVectors.reference().resolve(name));
-            short[] s = new short[b.length / 2];
-            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(s);
+            short[] s = reference(name);
             int chunk = Math.min(s.length, 32 * 2048);
             assertArrayEquals(TopK.select16Cpu(s, 0, chunk, 128, 0x7FFF, 0x7F80).indices(), gpu.select16(s, 0, chunk, 128, 0x7FFF, 0x7F80).indices(), name);
         }
@@ -76,6 +95,63 @@ class CudaBackendTest {
         assertArrayEquals(TopK.select16Cpu(ties, 0, ties.length, 128, 0x7FFF, 0x7F80).indices(), gpu.select16(ties, 0, ties.length, 128, 0x7FFF, 0x7F80).indices());
         ties[777] = (short) 0x7FC0;
         assertEquals(777, gpu.select16(ties, 0, ties.length, 128, 0x7FFF, 0x7F80).firstNonFinite());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.toploc.cuda.Backends#names")
+    void statesInDeviceMemory_commitOnTheDevice_likeTheCpuCommit(String backend) throws Exception {
+        CudaBackend gpu = Backends.get(backend);
+        short[] s = reference("bf16-h4096-k128-big-index.bin");
+        int chunk = 32 * 4096;
+        try (DeviceMemory mem = gpu.allocate(2L * s.length); CudaStream stream = gpu.newStream()) {
+            mem.copyFrom(s);
+            for (int c = 0; c * chunk < s.length; c++) {
+                int off = c * chunk;
+                int len = Math.min(chunk, s.length - off);
+                Commit expected = Commits.commitPatterns(s, off, len, Dtype.BF16, 128);
+                assertEquals(expected, gpu.commit(mem.address(2L * off), len, Dtype.BF16, 128, stream.handle()), "chunk " + c);
+                CudaBackend.Selection sel = gpu.topK(mem.address(2L * off), len, 128, Dtype.BF16, MemorySegment.NULL);
+                for (int i = 0; i < sel.indices().length; i++) {
+                    assertEquals(s[off + sel.indices()[i]], sel.patterns()[i], "the gather, chunk " + c);
+                }
+            }
+            stream.synchronize();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.toploc.cuda.Backends#names")
+    void nonFiniteOnTheDevice_isNamedWithItsIndex_andBadArgumentsAreRefused(String backend) throws Exception {
+        CudaBackend gpu = Backends.get(backend);
+        short[] s = new short[5000];
+        java.util.Arrays.fill(s, (short) 0x3C00);       // fp16 1.0
+        s[4321] = (short) 0xFC00;                      // fp16 -Inf
+        s[4400] = (short) 0x7E00;                      // fp16 NaN
+        try (DeviceMemory mem = gpu.allocate(2L * s.length)) {
+            mem.copyFrom(s);
+            InvalidStatesException e = assertThrows(InvalidStatesException.class,
+                    () -> gpu.commit(mem.address(0), s.length, Dtype.FP16, 64, MemorySegment.NULL));
+            assertTrue(e.getMessage().startsWith("Inf at flat index 4321 (fp16 pattern 0xFC00)"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> gpu.topK(mem.address(0), 10, 11, Dtype.BF16, MemorySegment.NULL));
+            assertThrows(IllegalArgumentException.class, () -> gpu.topK(mem.address(0), 10, 1, Dtype.FP32, MemorySegment.NULL));
+            assertThrows(IndexOutOfBoundsException.class, () -> mem.address(2L * s.length + 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> mem.copyFrom(new short[s.length + 1]));
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment back = a.allocate(ValueLayout.JAVA_SHORT, s.length);
+                mem.copyTo(back, 0);
+                assertArrayEquals(s, back.toArray(ValueLayout.JAVA_SHORT));
+            }
+        }
+        DeviceMemory freed = gpu.allocate(16);
+        freed.close();
+        assertThrows(IllegalStateException.class, () -> freed.address(0));
+    }
+
+    static short[] reference(String name) throws Exception {
+        byte[] b = Files.readAllBytes(TestVectors.reference().resolve(name));
+        short[] s = new short[b.length / 2];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(s);
+        return s;
     }
 
     static boolean whichNvcc() {

@@ -54,7 +54,7 @@ final class Device implements AutoCloseable {
             return null;
         }
         try {
-            prefill = CudaPrefill.upload(model);
+            prefill = CudaPrefill.upload(gpu, model);
             InferenceVerifier.usePrefillEngine(prefill.asEngine());
             err.println("device: fp32 prefill on the GPU");
         } catch (CudaException e) {

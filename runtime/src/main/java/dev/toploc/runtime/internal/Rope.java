@@ -37,6 +37,11 @@ public final class Rope {
         }
     }
 
+    /** The inverse frequencies, one per pair of the head dimension, rope scaling applied (a copy). */
+    public float[] invFreq() {
+        return invFreq.clone();
+    }
+
     /** cos and sin for positions {@code start..start+tokens-1}, {@code [t][i]} for i below d/2, rounded to {@code mode}. */
     public float[][] tables(int start, int tokens, ComputeMode mode) {
         float[] cos = new float[tokens * half];

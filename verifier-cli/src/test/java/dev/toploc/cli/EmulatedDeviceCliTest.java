@@ -1,0 +1,91 @@
+package dev.toploc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.toploc.vectors.TestVectors;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --device cuda} end to end, with the CPU emulator build of the CUDA library standing in for a GPU
+ * ({@code -Dtoploc.cuda.library}, set before anything looks for the library; this class runs in its own JVM):
+ * the commits' top-k and the fp32 prefill go through the FFM bindings and the kernels, and the verdicts are
+ * the CPU's. Skipped with the reason where the emulator was not built.
+ */
+class EmulatedDeviceCliTest {
+    static final Path TINY = TestVectors.model("tiny-fortunes-llama");
+    static final Path TINY_B = TestVectors.model("tiny-fortunes-llama-b");
+
+    @TempDir
+    static Path dir;
+    static Path pub;
+    static Path attestation;
+
+    static CliTest.Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Toploc.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new CliTest.Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void useTheEmulator_andAttest() {
+        String lib = System.getProperty("toploc.cuda.emulator", "");
+        Assumptions.assumeTrue(!lib.isBlank() && Files.isRegularFile(Path.of(lib)),
+                "the CPU emulator was not built (build cuda-bridge first; it needs g++ on x86-64)");
+        System.setProperty("toploc.cuda.library", lib);
+        Path key = dir.resolve("k.pem");
+        assertEquals(0, run("keygen", "-o", key.toString()).code());
+        pub = dir.resolve("k.pem.pub");
+        attestation = dir.resolve("att.json");
+        CliTest.Run g = run("generate", "--model", TINY.toString(), "--prompt", "Q: Why do cats purr?\nA:", "--max-tokens", "40",
+                "--seed", "5", "--key", key.toString(), "-o", attestation.toString());
+        assertEquals(0, g.code(), g.err());
+    }
+
+    @Test
+    void verifyOnTheDevice_acceptsTheHonestRun_andRejectsTheSubstitutedModel() {
+        CliTest.Run ok = run("verify", attestation.toString(), "--model", TINY.toString(), "--trust", pub.toString(), "--device", "cuda",
+                "--mode", "fp32");
+        assertEquals(Toploc.ACCEPTED, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.err().contains("device: cuda: toploc CPU emulator"), ok.err());
+        assertTrue(ok.err().contains("device: fp32 prefill on the GPU"), ok.err());
+        CliTest.Run swapped = run("verify", attestation.toString(), "--model", TINY_B.toString(), "--trust", pub.toString(), "--device",
+                "cuda", "--mode", "fp32");
+        assertEquals(Toploc.REJECTED, swapped.code(), swapped.out() + swapped.err());
+    }
+
+    @Test
+    void prefillOnTheDevice_writesWhatTheCpuWrites_toFp32Rounding() throws Exception {
+        Path gpu = dir.resolve("gpu.npy");
+        Path cpu = dir.resolve("cpu.npy");
+        String prompt = "Q: Is it raining?\nA: Yes, but only on Tuesdays.";
+        CliTest.Run g = run("prefill", "--model", TINY.toString(), "--prompt", prompt, "--device", "cuda", "-o", gpu.toString());
+        assertEquals(0, g.code(), g.err());
+        assertEquals(0, run("prefill", "--model", TINY.toString(), "--prompt", prompt, "--device", "cpu", "-o", cpu.toString()).code());
+        Npy.Array a = Npy.read(gpu);
+        Npy.Array b = Npy.read(cpu);
+        assertEquals(b.rows(), a.rows());
+        assertEquals(b.cols(), a.cols());
+        var fa = a.data().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        var fb = b.data().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int t = 0; t < b.rows(); t++) {
+            double sq = 0;
+            double err = 0;
+            for (int i = 0; i < b.cols(); i++) {
+                float x = fb.get((int) (t * b.cols() + i));
+                sq += (double) x * x;
+                err = Math.max(err, Math.abs(fa.get((int) (t * a.cols() + i)) - x));
+            }
+            assertTrue(err / Math.sqrt(sq / b.cols()) <= 1e-4, "position " + t + ": " + err / Math.sqrt(sq / b.cols()));
+        }
+    }
+}
