@@ -69,6 +69,11 @@ extern "C" int tl_copy_to_host(void *dst, const void *src, int64_t bytes) {
     return (int) cudaMemcpy(dst, src, (size_t) bytes, cudaMemcpyDeviceToHost);
 }
 
+extern "C" int tl_copy_on_device(void *dst, const void *src, int64_t bytes, void *stream) {
+    if (bytes < 0) return (int) cudaErrorInvalidValue;
+    return (int) cudaMemcpyAsync(dst, src, (size_t) bytes, cudaMemcpyDeviceToDevice, (cudaStream_t) stream);
+}
+
 extern "C" int tl_stream_create(void **s) {
     cudaStream_t st = 0;
     cudaError_t e = cudaStreamCreate(&st);

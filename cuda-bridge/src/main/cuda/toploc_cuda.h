@@ -27,6 +27,8 @@ int tl_malloc(void **device_ptr, int64_t bytes);
 int tl_free(void *device_ptr);
 int tl_copy_to_device(void *device_dst, const void *host_src, int64_t bytes);
 int tl_copy_to_host(void *host_dst, const void *device_src, int64_t bytes);
+/* Device to device, queued on `stream` (returns before the copy has run). */
+int tl_copy_on_device(void *device_dst, const void *device_src, int64_t bytes, void *stream);
 /* stream: an opaque cudaStream_t; NULL is the default stream. */
 int tl_stream_create(void **stream);
 int tl_stream_destroy(void *stream);

@@ -217,6 +217,11 @@ public final class CudaBackend implements TopK.Accelerator {
      * @throws InvalidStatesException if a value is NaN or Inf (the lowest such index is named)
      */
     public Selection topK(MemorySegment device, long n, int k, Dtype dtype, MemorySegment stream) throws CudaException, InvalidStatesException {
+        return topK(device, n, k, dtype, stream, 0);
+    }
+
+    /** As {@link #topK(MemorySegment, long, int, Dtype, MemorySegment)}; {@code hidden > 0} names a non-finite value by row and column. */
+    Selection topK(MemorySegment device, long n, int k, Dtype dtype, MemorySegment stream, int hidden) throws CudaException, InvalidStatesException {
         if (dtype.bits() != 16) {
             throw new IllegalArgumentException("the device top-k reads 16-bit patterns (bf16, fp16), not " + dtype.wireName());
         }
@@ -234,8 +239,9 @@ public final class CudaBackend implements TopK.Accelerator {
                 MemorySegment one = a.allocate(ValueLayout.JAVA_SHORT);
                 lib.check((int) lib.copyToHost.invokeExact(one, MemorySegment.ofAddress(device.address() + 2 * first), 2L), "reading a value");
                 int bits = one.get(ValueLayout.JAVA_SHORT, 0) & 0xFFFF;
-                throw new InvalidStatesException((dtype.isNaN(bits) ? "NaN" : "Inf") + " at flat index " + first + " (" + dtype.wireName()
-                        + " pattern 0x" + Integer.toHexString(bits).toUpperCase(java.util.Locale.ROOT) + "); hidden states must be finite");
+                String where = hidden > 0 ? "at row " + first / hidden + " of the chunk, column " + first % hidden : "at flat index " + first;
+                throw new InvalidStatesException((dtype.isNaN(bits) ? "NaN " : "Inf ") + where + " (" + dtype.wireName() + " pattern 0x"
+                        + Integer.toHexString(bits).toUpperCase(java.util.Locale.ROOT) + "); hidden states must be finite");
             }
             return new Selection(idx.toArray(ValueLayout.JAVA_INT), val.toArray(ValueLayout.JAVA_SHORT));
         } catch (InvalidStatesException e) {

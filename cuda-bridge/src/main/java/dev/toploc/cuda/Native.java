@@ -29,6 +29,7 @@ final class Native {
     final MethodHandle free;
     final MethodHandle copyToDevice;
     final MethodHandle copyToHost;
+    final MethodHandle copyOnDevice;
     final MethodHandle streamCreate;
     final MethodHandle streamDestroy;
     final MethodHandle streamSynchronize;
@@ -51,6 +52,7 @@ final class Native {
         free = bind(linker, syms, "tl_free", FunctionDescriptor.of(I, A));
         copyToDevice = bind(linker, syms, "tl_copy_to_device", FunctionDescriptor.of(I, A, A, L));
         copyToHost = bind(linker, syms, "tl_copy_to_host", FunctionDescriptor.of(I, A, A, L));
+        copyOnDevice = bind(linker, syms, "tl_copy_on_device", FunctionDescriptor.of(I, A, A, L, A));
         streamCreate = bind(linker, syms, "tl_stream_create", FunctionDescriptor.of(I, A));
         streamDestroy = bind(linker, syms, "tl_stream_destroy", FunctionDescriptor.of(I, A));
         streamSynchronize = bind(linker, syms, "tl_stream_synchronize", FunctionDescriptor.of(I, A));
