@@ -98,6 +98,7 @@ if [ -x "$root/target/jlink-runtime/bin/java" ]; then
   "$root/target/jlink-runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -Dtoploc.cuda.library="$out/libtoploc_cuda.so" -Dtoploc.testVectors="$root/test-vectors" \
     -cp "$root/target/jlink-runtime/lib/toploc/*" org.junit.platform.console.ConsoleLauncher execute \
-    --select-class=dev.toploc.cuda.CudaBackendTest --select-class=dev.toploc.cuda.CudaPrefillTest --details=tree || status=1
+    --select-class=dev.toploc.cuda.CudaBackendTest --select-class=dev.toploc.cuda.CudaPrefillTest \
+    --select-class=dev.toploc.cuda.DeviceCommitHookTest --details=tree || status=1
 fi
 exit $status

@@ -27,7 +27,7 @@ final class Backends {
             return GPU.backend();
         }
         Path lib = emulatorLibrary();
-        Assumptions.assumeTrue(lib != null && Files.isRegularFile(lib), "the CPU emulator was not built (g++ missing or not x86-64)");
+        Assumptions.assumeTrue(lib != null && Files.isRegularFile(lib), "no CPU emulator given (-Dtoploc.cuda.emulator; the Maven build makes it where g++ runs on x86-64)");
         return CudaBackend.open(lib);
     }
 
