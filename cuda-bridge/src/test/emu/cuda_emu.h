@@ -132,7 +132,7 @@ inline std::mutex mem_mu;
 struct Alloc { size_t size; char *map; size_t map_len; };
 inline std::map<uintptr_t, Alloc> allocs;    // user pointer -> mapping
 inline std::map<const void *, size_t> shared_limit;
-inline cudaError_t pending = cudaSuccess;    // a launch error not yet reported
+inline thread_local cudaError_t pending = cudaSuccess;   // a launch error not yet reported (per host thread, as in CUDA)
 
 extern "C" void tl_emu_switch(void **save_sp, void *to_sp);
 extern "C" void tl_emu_trampoline(void);

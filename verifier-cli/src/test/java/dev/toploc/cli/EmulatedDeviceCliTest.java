@@ -1,11 +1,9 @@
 package dev.toploc.cli;
 
+import static dev.toploc.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.toploc.vectors.TestVectors;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,20 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
  * the CPU's. Skipped with the reason where the emulator was not built.
  */
 class EmulatedDeviceCliTest {
-    static final Path TINY = TestVectors.model("tiny-fortunes-llama");
-    static final Path TINY_B = TestVectors.model("tiny-fortunes-llama-b");
+    static final Path TINY = CliTest.TINY;
+    static final Path TINY_B = CliTest.TINY_B;
 
     @TempDir
     static Path dir;
     static Path pub;
     static Path attestation;
-
-    static CliTest.Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Toploc.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new CliTest.Run(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void useTheEmulator_andAttest() {
