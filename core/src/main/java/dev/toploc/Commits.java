@@ -90,7 +90,7 @@ public final class Commits {
             }
             y[i] = bits;
         }
-        return interpolateV1(indices.clone(), y, "selection");
+        return interpolateV1(indices, y, "selection");
     }
 
     /** Commits to a flat chunk of fp32 values, first rounded to {@code dtype} (RNE) unless it is fp32. */
@@ -134,7 +134,7 @@ public final class Commits {
     /** The v1 commit of the k (index, pattern) pairs: indices ascending, reduced by the largest modulus that keeps them distinct. */
     private static Commit interpolateV1(int[] idx, int[] patterns, String name) throws InvalidStatesException {
         int k = idx.length;
-        int m = ChunkValues.findModulus(idx, Gf65497.P, name);
+        int m = findModulus(idx, Gf65497.P, name);
         int[] x = new int[k];
         int[] y = new int[k];
         for (int i = 0; i < k; i++) {
@@ -147,6 +147,34 @@ public final class Commits {
             coeffs[j] = c[j];
         }
         return Commit.ofTrusted(CommitEncoding.V1, m, coeffs);
+    }
+
+    /** Largest m <= maxM with all idx mod m distinct; below k no m can be (pigeonhole). */
+    private static int findModulus(int[] idx, int maxM, String name) throws InvalidStatesException {
+        int k = idx.length;
+        if (idx[k - 1] < maxM) {           // idx ascending and all below maxM: already distinct
+            return maxM;
+        }
+        long[] seen = new long[(maxM >>> 6) + 1];
+        for (int m = maxM; m >= k; m--) {
+            int i = 0;
+            for (; i < k; i++) {
+                int r = idx[i] % m;
+                long bit = 1L << r;
+                if ((seen[r >>> 6] & bit) != 0) {
+                    break;
+                }
+                seen[r >>> 6] |= bit;
+            }
+            for (int j = 0; j < Math.min(i + 1, k); j++) {
+                int r = idx[j] % m;
+                seen[r >>> 6] &= ~(1L << r);
+            }
+            if (i == k) {
+                return m;
+            }
+        }
+        throw new InvalidStatesException(name + ": no modulus in " + k + ".." + maxM + " keeps the " + k + " top-k indices distinct");
     }
 
     /**
@@ -257,33 +285,6 @@ public final class Commits {
             return Commit.ofTrusted(CommitEncoding.W32, f.prime(), f.interpolate(x, y, k));
         }
 
-        /** Largest m <= maxM with all idx mod m distinct; below k no m can be (pigeonhole). */
-        private static int findModulus(int[] idx, int maxM, String name) throws InvalidStatesException {
-            int k = idx.length;
-            if (idx[k - 1] < maxM) {           // idx ascending and all below maxM: already distinct
-                return maxM;
-            }
-            long[] seen = new long[(maxM >>> 6) + 1];
-            for (int m = maxM; m >= k; m--) {
-                int i = 0;
-                for (; i < k; i++) {
-                    int r = idx[i] % m;
-                    long bit = 1L << r;
-                    if ((seen[r >>> 6] & bit) != 0) {
-                        break;
-                    }
-                    seen[r >>> 6] |= bit;
-                }
-                for (int j = 0; j < Math.min(i + 1, k); j++) {
-                    int r = idx[j] % m;
-                    seen[r >>> 6] &= ~(1L << r);
-                }
-                if (i == k) {
-                    return m;
-                }
-            }
-            throw new InvalidStatesException(name + ": no modulus in " + k + ".." + maxM + " keeps the " + k + " top-k indices distinct");
-        }
 
         ChunkStats stats(int[] idx, Commit commit) {
             int k = idx.length;
