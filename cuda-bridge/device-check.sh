@@ -53,6 +53,7 @@ for seq in seq1 seq2 seq3; do
 done
 if [ $emulator = 1 ]; then
   "$out/check_prefill" random 256 688 2 8 4 32 64 || status=1
+  [ $status = 0 ] && echo "device-check: all checks passed" || echo "device-check: SOME CHECKS FAILED"
   exit $status
 fi
 # throughput: a random 4096-wide Llama (32 heads, 8 KV heads, MLP 14336), 2 layers, 512 tokens; then PyTorch on the same shape
@@ -101,4 +102,5 @@ if [ -x "$root/target/jlink-runtime/bin/java" ]; then
     --select-class=dev.toploc.cuda.CudaBackendTest --select-class=dev.toploc.cuda.CudaPrefillTest \
     --select-class=dev.toploc.cuda.DeviceCommitHookTest --details=tree || status=1
 fi
+[ $status = 0 ] && echo "device-check: all checks passed" || echo "device-check: SOME CHECKS FAILED"
 exit $status

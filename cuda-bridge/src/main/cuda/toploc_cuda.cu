@@ -278,11 +278,12 @@ extern "C" int tl_topk16(const uint16_t *host, int64_t n, int32_t k, uint16_t ma
     if (n < 1 || n > 0x7FFFFFFF) return (int) cudaErrorInvalidValue;
     uint16_t *d = 0;
     cudaError_t e;
-    TRY(cudaMalloc(&d, (size_t) n * sizeof(uint16_t)));
-    TRY(cudaMemcpy(d, host, (size_t) n * sizeof(uint16_t), cudaMemcpyHostToDevice));
+    // stream-ordered allocation on the default stream: no device-wide synchronisation per chunk, unlike cudaFree
+    TRY(cudaMallocAsync(&d, (size_t) n * sizeof(uint16_t), 0));
+    TRY(cudaMemcpyAsync(d, host, (size_t) n * sizeof(uint16_t), cudaMemcpyHostToDevice, 0));
     e = (cudaError_t) tl_topk16_device(d, n, k, mag_mask, non_finite, 0, out_idx, out_val, first_non_finite, elapsed_ms);
 done:
-    cudaFree(d);
+    if (d) cudaFreeAsync(d, 0);
     return (int) e;
 }
 

@@ -45,7 +45,7 @@ static int check(const char *file, int chunk, const uint16_t *a, int64_t n, int 
     int ok = err == 0 && err2 == 0 && bad < 0 && bad2 < 0;
     for (int i = 0; ok && i < k; i++) ok = got[i] == all[i] && got2[i] == all[i] && val[i] == a[all[i]] && val2[i] == a[all[i]];
     printf("topk %s chunk %d (%lld values, k %d): %s (%.3f ms, device input %.3f ms, on the device)%s%s\n", file, chunk,
-           (long long) n, k, ok ? "ok" : "MISMATCH", ms, ms2, err || err2 ? " error " : "", err ? tl_error_name(err) : err2 ? tl_error_name(err2) : "");
+           (long long) n, k, err || err2 ? "FAILED" : ok ? "ok" : "MISMATCH", ms, ms2, err || err2 ? " error " : "", err ? tl_error_name(err) : err2 ? tl_error_name(err2) : "");
     free(all);
     free(got);
     free(got2);

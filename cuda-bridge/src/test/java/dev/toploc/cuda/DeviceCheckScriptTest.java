@@ -27,7 +27,8 @@ class DeviceCheckScriptTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "device-check.sh --emulator did not finish");
         assertEquals(0, p.exitValue(), out);
-        assertFalse(out.contains("MISMATCH") || out.contains("WRONG"), out);
+        assertFalse(out.contains("MISMATCH") || out.contains("WRONG") || out.contains("FAILED"), out);
+        assertTrue(out.contains("device-check: all checks passed"), out);
         long ok = out.lines().filter(l -> l.contains(": ok")).count();
         // 15 emulator self-checks, the 26 chunks of the bf16 reference vectors, 4 synthetic top-k checks, 3 golden prefills
         assertEquals(15 + 26 + 4 + 3, ok, "ok lines:\n" + out);
