@@ -17,7 +17,7 @@ if [ "${1:-}" = "--emulator" ]; then
     exit 0
   fi
   mkdir -p "$out"
-  g++ -std=c++17 -O2 -g -fPIC -shared -pthread -Wall -Wno-unused-function -x c++ -DTOPLOC_EMULATE \
+  g++ -std=c++17 -O2 -g -ffp-contract=off -fPIC -shared -pthread -Wall -Wno-unused-function -x c++ -DTOPLOC_EMULATE \
     -I"$here/src/test/emu" -o "$out/libtoploc_cuda_emu.so" "$src/toploc_cuda.cu"
   echo "cuda-bridge: built $out/libtoploc_cuda_emu.so (CPU emulator)"
   exit 0
@@ -29,7 +29,9 @@ if ! command -v nvcc >/dev/null 2>&1; then
 fi
 mkdir -p "$out"
 # sm_80 (A100) and sm_90 (H100/H200) machine code, PTX for newer GPUs; cudart linked statically.
-nvcc -O3 -shared -Xcompiler -fPIC -cudart static \
+# --fmad=false: no multiply-add contraction, so every * and + rounds as written (fmaf where the source says
+# so); the emulator build uses -ffp-contract=off for the same arithmetic.
+nvcc -O3 --fmad=false -shared -Xcompiler -fPIC -cudart static \
   -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
   -o "$out/libtoploc_cuda.so" "$src/toploc_cuda.cu"
 echo "cuda-bridge: built $out/libtoploc_cuda.so"

@@ -289,8 +289,9 @@ done:
 
 // ------------------------------------------------------------------------------------------- fp32 prefill
 //
-// Rounding: every operation is an fp32 operation with round-to-nearest-even (no fast math); weights of
-// any dtype widen to fp32 exactly. Reduction orders, which differ from the CPU runtime's (results agree to
+// Rounding: every operation is an fp32 operation with round-to-nearest-even (no fast math, and no
+// multiply-add contraction: nvcc --fmad=false, so a*b+c rounds twice unless the source says fmaf); weights
+// of any dtype widen to fp32 exactly. rsqrtf, expf, cosf and sinf are CUDA's (within 2 ulp). Reduction orders, which differ from the CPU runtime's (results agree to
 // fp32 rounding, which the commit tolerance absorbs, not bit for bit):
 //  - matmul: each output is one fma chain over the input index in ascending order, starting from +0
 //    (a 128 x 128 tile per block, 8 x 8 outputs per thread; the tiling does not change the order);

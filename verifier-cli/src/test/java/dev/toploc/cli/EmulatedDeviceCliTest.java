@@ -44,13 +44,15 @@ class EmulatedDeviceCliTest {
 
     @Test
     void verifyOnTheDevice_acceptsTheHonestRun_andRejectsTheSubstitutedModel() {
+        // the thresholds calibrated on CPU reruns hold for the device's other reduction order
+        String policy = TINY.resolve("toploc-policy.json").toString();
         CliTest.Run ok = run("verify", attestation.toString(), "--model", TINY.toString(), "--trust", pub.toString(), "--device", "cuda",
-                "--mode", "fp32");
+                "--mode", "fp32", "--policy", policy);
         assertEquals(Toploc.ACCEPTED, ok.code(), ok.out() + ok.err());
         assertTrue(ok.err().contains("device: cuda: toploc CPU emulator"), ok.err());
         assertTrue(ok.err().contains("device: fp32 prefill on the GPU"), ok.err());
         CliTest.Run swapped = run("verify", attestation.toString(), "--model", TINY_B.toString(), "--trust", pub.toString(), "--device",
-                "cuda", "--mode", "fp32");
+                "cuda", "--mode", "fp32", "--policy", policy);
         assertEquals(Toploc.REJECTED, swapped.code(), swapped.out() + swapped.err());
     }
 
