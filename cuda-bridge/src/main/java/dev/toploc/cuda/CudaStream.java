@@ -27,11 +27,7 @@ public final class CudaStream implements AutoCloseable {
 
     /** Waits until everything queued on this stream has run. */
     public void synchronize() throws CudaException {
-        try {
-            lib.check((int) lib.streamSynchronize.invokeExact(handle()), "synchronizing a stream");
-        } catch (Throwable t) {
-            throw Native.callFailed("tl_stream_synchronize", t);
-        }
+        lib.call(lib.streamSynchronize, handle(), "tl_stream_synchronize", "synchronizing a stream");
     }
 
     @Override
@@ -40,10 +36,6 @@ public final class CudaStream implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            lib.check((int) lib.streamDestroy.invokeExact(handle), "destroying a stream");
-        } catch (Throwable t) {
-            throw Native.callFailed("tl_stream_destroy", t);
-        }
+        lib.call(lib.streamDestroy, handle, "tl_stream_destroy", "destroying a stream");
     }
 }

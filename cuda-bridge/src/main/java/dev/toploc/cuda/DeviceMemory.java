@@ -76,10 +76,6 @@ public final class DeviceMemory implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            lib.check((int) lib.free.invokeExact(address), "freeing device memory");
-        } catch (Throwable t) {
-            throw Native.callFailed("tl_free", t);
-        }
+        lib.call(lib.free, address, "tl_free", "freeing device memory");
     }
 }

@@ -87,6 +87,17 @@ final class Native {
         }
     }
 
+    /** Calls {@code h}, a function of one pointer returning a cudaError_t, and throws naming {@code what} on an error. */
+    void call(MethodHandle h, MemorySegment arg, String function, String what) throws CudaException {
+        int err;
+        try {
+            err = (int) h.invokeExact(arg);
+        } catch (Throwable t) {
+            throw callFailed(function, t);
+        }
+        check(err, what);
+    }
+
     /** A native call that cannot be made at all (a linkage problem), as a typed error. */
     static CudaException callFailed(String function, Throwable t) {
         if (t instanceof CudaException c) {
