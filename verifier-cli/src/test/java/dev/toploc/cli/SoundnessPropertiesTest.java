@@ -52,11 +52,15 @@ class SoundnessPropertiesTest {
     }
 
     static boolean accepted(CalibrateCommand.Claim c, ComputeMode verifierMode) throws Exception {
+        return accepted(c, a, policy, verifierMode);
+    }
+
+    /** Whether the verifier holding {@code model} accepts the claim under the calibrated {@code policy}. */
+    static boolean accepted(CalibrateCommand.Claim c, Model model, PolicyFile policy, ComputeMode verifierMode) throws Exception {
         if (c.formatError() != null) {
             return false;
         }
-        AcceptancePolicy p = policy.policy();
-        InferenceVerifier.Report r = InferenceVerifier.check(c.att(), a, verifierMode, p,
+        InferenceVerifier.Report r = InferenceVerifier.check(c.att(), model, verifierMode, policy.policy(),
                 new InferenceVerifier.SamplingCheck(true, policy.logitMargin(), 1e-4));
         return r.accepted();
     }
@@ -75,9 +79,14 @@ class SoundnessPropertiesTest {
     @Property(tries = 16, seed = "20261128")
     void detectableAttacks_areRejected(@ForAll Attack attack, @ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int verifierMode)
             throws Exception {
+        assertFalse(accepted(attack(attack, a, b, seed), ComputeMode.values()[verifierMode]), attack + " was accepted");
+    }
+
+    /** The claim an attacker makes: {@code a} is the model claimed, {@code b} another one. */
+    static CalibrateCommand.Claim attack(Attack attack, Model a, Model b, long seed) throws Exception {
         Sampling s = new Sampling(0.8, seed);
         int[] p = prompt(seed);
-        CalibrateCommand.Claim c = switch (attack) {
+        return switch (attack) {
             case SUBSTITUTION -> CalibrateCommand.honest(b, a, p, 40, s, ComputeMode.BF16, PositionConvention.PRODUCED, 0);
             case PREFIX_ADDED -> CalibrateCommand.prefixed(a, p, 40, s, true);
             case PREFIX_REMOVED -> CalibrateCommand.prefixed(a, p, 40, s, false);
@@ -87,7 +96,6 @@ class SoundnessPropertiesTest {
             case BF16_AS_FP16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.BF16, dev.toploc.Dtype.FP16);
             case RANDOM_COMMITS -> CalibrateCommand.randomCommits(a, p, 40, s, (int) seed);
         };
-        assertFalse(accepted(c, ComputeMode.values()[verifierMode]), attack + " was accepted");
     }
 
     @net.jqwik.api.Example
