@@ -100,7 +100,7 @@ if [ -x "$root/target/jlink-runtime/bin/java" ]; then
     -Dtoploc.cuda.library="$out/libtoploc_cuda.so" -Dtoploc.testVectors="$root/test-vectors" \
     -cp "$root/target/jlink-runtime/lib/toploc/*" org.junit.platform.console.ConsoleLauncher execute \
     --select-class=dev.toploc.cuda.CudaBackendTest --select-class=dev.toploc.cuda.CudaPrefillTest \
-    --select-class=dev.toploc.cuda.DeviceCommitHookTest --details=tree || status=1
+    --select-class=dev.toploc.cuda.DeviceCommitHookTest --select-class=dev.toploc.cuda.DeviceTopKPropertiesTest --details=tree || status=1
 fi
 [ $status = 0 ] && echo "device-check: all checks passed" || echo "device-check: SOME CHECKS FAILED"
 exit $status

@@ -11,8 +11,8 @@ rm -rf target/jlink-runtime
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --compress zip-9 --output target/jlink-runtime
 mkdir -p target/jlink-runtime/lib/toploc
-# the GPU tests need the project's jars and Jackson; JUnit comes as the console launcher's standalone jar below
-cp cuda-bridge/target/deps/toploc-*.jar cuda-bridge/target/deps/jackson-*.jar target/jlink-runtime/lib/toploc/
+# the GPU tests need the project's jars, Jackson and jqwik; JUnit comes as the console launcher's standalone jar below
+cp cuda-bridge/target/deps/toploc-*.jar cuda-bridge/target/deps/jackson-*.jar cuda-bridge/target/deps/jqwik-*.jar target/jlink-runtime/lib/toploc/
 cp cuda-bridge/target/toploc-cuda-bridge-*.jar target/jlink-runtime/lib/toploc/ 2>/dev/null || true
 (cd cuda-bridge/target/test-classes && "$JAVA_HOME/bin/jar" cf "$root/target/jlink-runtime/lib/toploc/cuda-bridge-tests.jar" .)
 console=$(find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*.jar' 2>/dev/null | sort | tail -n 1 || true)
