@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
 import dev.toploc.runtime.internal.RandomModel;
+import dev.toploc.vectors.GoldenSequence;
 import dev.toploc.vectors.TestVectors;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,15 +43,8 @@ class CudaPrefillTest {
         CudaBackend b = Backends.get(backend);
         try (Model m = Model.load(DIR); CudaPrefill gpu = CudaPrefill.upload(b, m)) {
             for (String seq : new String[] {"seq1", "seq2", "seq3"}) {
-                JsonNode n = new ObjectMapper().readTree(DIR.resolve("golden/" + seq + ".json").toFile());
-                List<Integer> ids = new ArrayList<>();
-                n.get("prompt_ids").forEach(x -> ids.add(x.asInt()));
-                n.get("completion_ids").forEach(x -> ids.add(x.asInt()));
-                byte[] bytes = Files.readAllBytes(DIR.resolve("golden/" + seq + ".fp32.bin"));
-                float[] ref = new float[bytes.length / 4];
-                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(ref);
-                float[] got = gpu.prefill(ids.stream().mapToInt(Integer::intValue).toArray());
-                assertWithin(ref, got, m.config().hiddenSize(), 1e-4, seq);
+                GoldenSequence g = GoldenSequence.read(DIR, seq);
+                assertWithin(g.fp32(), gpu.prefill(g.ids()), m.config().hiddenSize(), 1e-4, seq);
             }
         }
     }

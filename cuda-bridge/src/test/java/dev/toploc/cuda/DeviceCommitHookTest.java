@@ -10,11 +10,9 @@ import dev.toploc.CommitSpec;
 import dev.toploc.Dtype;
 import dev.toploc.InvalidStatesException;
 import dev.toploc.PositionConvention;
+import dev.toploc.vectors.GoldenSequence;
 import dev.toploc.vectors.TestVectors;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,9 +27,7 @@ class DeviceCommitHookTest {
 
     /** The tiny model's golden final-norm states (148 positions x 256), rounded to bf16. */
     static short[] rows() throws Exception {
-        byte[] b = Files.readAllBytes(TestVectors.model("tiny-fortunes-llama").resolve("golden/seq3.fp32.bin"));
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        float[] f = GoldenSequence.read(TestVectors.model("tiny-fortunes-llama"), "seq3").fp32();
         short[] s = new short[f.length];
         for (int i = 0; i < f.length; i++) {
             s[i] = (short) Dtype.BF16.fromFloat(f[i]);

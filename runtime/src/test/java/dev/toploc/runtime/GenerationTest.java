@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.vectors.GoldenSequence;
 import dev.toploc.vectors.TestVectors;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,9 +31,9 @@ class GenerationTest {
     @Test
     void greedyBf16_reproducesPyTorchsGreedyCompletions() throws Exception {
         for (String seq : new String[] {"seq1", "seq2", "seq3"}) {
-            JsonNode n = new ObjectMapper().readTree(DIR.resolve("golden/" + seq + ".json").toFile());
-            int[] prompt = ints(n.get("prompt_ids"));
-            int[] expected = ints(n.get("completion_ids"));
+            GoldenSequence golden = GoldenSequence.read(DIR, seq);
+            int[] prompt = golden.promptIds();
+            int[] expected = golden.completionIds();
             Generator.Generation g = Generator.generate(model, prompt, expected.length, Sampling.GREEDY, -1, ComputeMode.BF16, null);
             int same = 0;
             while (same < expected.length && g.completion()[same] == expected[same]) {
@@ -99,13 +98,5 @@ class GenerationTest {
         }
         assertEquals(stop + 1, g.completion().length);
         assertTrue(g.stoppedAtEos());
-    }
-
-    static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = a.get(i).asInt();
-        }
-        return r;
     }
 }

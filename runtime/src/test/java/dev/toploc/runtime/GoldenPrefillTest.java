@@ -3,7 +3,6 @@ package dev.toploc.runtime;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.ChunkPlan;
 import dev.toploc.Commit;
@@ -13,10 +12,8 @@ import dev.toploc.HiddenStates;
 import dev.toploc.PositionConvention;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
+import dev.toploc.vectors.GoldenSequence;
 import dev.toploc.vectors.TestVectors;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,14 +52,8 @@ class GoldenPrefillTest {
     }
 
     static Seq seq(String name) throws Exception {
-        JsonNode n = new ObjectMapper().readTree(DIR.resolve("golden/" + name + ".json").toFile());
-        List<Integer> ids = new ArrayList<>();
-        n.get("prompt_ids").forEach(x -> ids.add(x.asInt()));
-        n.get("completion_ids").forEach(x -> ids.add(x.asInt()));
-        byte[] b = Files.readAllBytes(DIR.resolve("golden/" + name + ".fp32.bin"));
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return new Seq(name, ids.stream().mapToInt(Integer::intValue).toArray(), n.get("P").asInt(), n.get("N").asInt(), f, n);
+        GoldenSequence g = GoldenSequence.read(DIR, name);
+        return new Seq(name, g.ids(), g.json().get("P").asInt(), g.json().get("N").asInt(), g.fp32(), g.json());
     }
 
     static Stream<Seq> seqs() throws Exception {
