@@ -1,7 +1,8 @@
 /**
  * Kernels behind the stable API: exact top-k ({@link dev.toploc.internal.TopK}), GF(65497) and generic
  * prime-field arithmetic with interpolation and evaluation ({@link dev.toploc.internal.Gf65497},
- * {@link dev.toploc.internal.PrimeField}), strict base64 ({@link dev.toploc.internal.Base64s}), the Vector
+ * {@link dev.toploc.internal.PrimeField}), strict base64 ({@link dev.toploc.internal.Base64s}), the one reader of untrusted files
+ * ({@link dev.toploc.internal.UntrustedFiles}: regular files only, bounded while reading), the Vector
  * API switch ({@link dev.toploc.internal.Simd}) and per-chunk parallelism ({@link dev.toploc.internal.Parallel}).
  *
  * <p>Every vector kernel has a scalar twin with bit-identical results (tests assert it). The vector
