@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.internal.Parallel;
+import dev.toploc.internal.UntrustedFiles;
 import dev.toploc.runtime.internal.Attention;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
@@ -80,6 +81,9 @@ public final class Model implements AutoCloseable {
         this.tensors = tensors;
     }
 
+    /** Shard indexes larger than this are refused (real ones are tens of KiB: one line per tensor). */
+    public static final long MAX_INDEX_BYTES = 64L << 20;
+
     /** Loads {@code config.json} and the weights ({@code model.safetensors}, or shards listed in {@code model.safetensors.index.json}). */
     public static Model load(Path dir) throws ModelFormatException {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
@@ -136,13 +140,18 @@ public final class Model implements AutoCloseable {
 
     private static List<Path> weightFiles(Path dir) throws ModelFormatException {
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.exists(index)) {
+        if (Files.exists(index, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             JsonNode n;
+            byte[] bytes;
             try {
-                if (Files.size(index) > ModelConfig.MAX_CONFIG_BYTES * 64) {
-                    throw new ModelFormatException(index.getFileName() + ": too large for a shard index");
-                }
-                n = JSON.readTree(index.toFile());
+                bytes = UntrustedFiles.read(index, MAX_INDEX_BYTES, "shard index");
+            } catch (java.nio.file.FileSystemException e) {
+                throw new ModelFormatException(index.getFileName() + ": " + (e.getReason() != null ? e.getReason() : e.getMessage()), e);
+            } catch (IOException e) {
+                throw new ModelFormatException(index.getFileName() + ": not readable (" + e.getMessage() + ")", e);
+            }
+            try {
+                n = JSON.readTree(bytes);
             } catch (IOException e) {
                 throw new ModelFormatException(index.getFileName() + ": not readable JSON (" + e.getMessage() + ")", e);
             }
@@ -161,7 +170,7 @@ public final class Model implements AutoCloseable {
             List<Path> files = new ArrayList<>();
             for (String name : names) {
                 Path f = dir.resolve(name);
-                if (!Files.isRegularFile(f)) {
+                if (!Files.exists(f)) {      // a link to a device or FIFO exists: Safetensors.open refuses it by type
                     throw new ModelFormatException(index.getFileName() + ": shard " + name + " is missing from " + dir);
                 }
                 files.add(f);
@@ -169,7 +178,7 @@ public final class Model implements AutoCloseable {
             return files;
         }
         Path single = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(single)) {
+        if (Files.exists(single)) {
             return List.of(single);
         }
         throw new ModelFormatException(dir + ": no model.safetensors and no model.safetensors.index.json");
@@ -237,18 +246,19 @@ public final class Model implements AutoCloseable {
         List<String> digests = new ArrayList<>();
         MessageDigest all = sha256();
         for (Path f : files) {
-            byte[] d = digest(f);
+            byte[] d = digest(f, Files.size(f), "weights file");
             names.add(f.getFileName().toString());
             digests.add(HexFormat.of().formatHex(d));
             all.update(d);
         }
         return new ModelIdentity(names, digests, HexFormat.of().formatHex(all.digest()),
-                HexFormat.of().formatHex(digest(dir.resolve("config.json"))));
+                HexFormat.of().formatHex(digest(dir.resolve("config.json"), ModelConfig.MAX_CONFIG_BYTES, "model config")));
     }
 
-    private static byte[] digest(Path f) throws IOException {
+    /** SHA-256 of a regular file of at most {@code limit} bytes (a file that grows while read is refused). */
+    private static byte[] digest(Path f, long limit, String what) throws IOException {
         MessageDigest md = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+        try (InputStream in = new DigestInputStream(UntrustedFiles.newInputStream(f, limit, what), md)) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
         }
         return md.digest();

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.internal.UntrustedFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -58,13 +58,11 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         String where = file.getFileName().toString();
         byte[] bytes;
         try {
-            long size = Files.size(file);
-            if (size > MAX_CONFIG_BYTES) {
-                throw new ModelFormatException(where + ": " + size + " bytes is too large for a model config (limit " + MAX_CONFIG_BYTES + ")");
-            }
-            bytes = Files.readAllBytes(file);
+            bytes = UntrustedFiles.read(file, MAX_CONFIG_BYTES, "model config");
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ModelFormatException(where + ": missing (a HuggingFace model folder has config.json beside its weights)", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ModelFormatException(where + ": " + (e.getReason() != null ? e.getReason() : "not readable (" + e.getMessage() + ")"), e);
         } catch (IOException e) {
             throw new ModelFormatException(where + ": not readable (" + e.getMessage() + ")", e);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.internal.UntrustedFiles;
 import dev.toploc.runtime.ModelFormatException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,7 +24,8 @@ import java.util.Map;
  * header mapping tensor names to {@code {dtype, shape, data_offsets}}, then the data. Nothing is copied
  * onto the heap. Every extent is checked against the file before it is mapped: header length within
  * {@link #MAX_HEADER_BYTES} and the file, offsets ordered and inside the data, byte length equal to the
- * shape's element count times the dtype's size (with overflow checks).
+ * shape's element count times the dtype's size (with overflow checks). Only a regular file is opened
+ * (links followed, the target's type checked before the open: a FIFO or a device is refused, never mapped).
  */
 public final class Safetensors {
     /** The largest header accepted (the format's own reader uses the same 100 MB bound). */
@@ -81,7 +82,18 @@ public final class Safetensors {
     /** Maps {@code file} into {@code arena} (which owns the mapping) and validates its header. */
     public static Safetensors open(Path file, Arena arena) throws ModelFormatException {
         String where = file.getFileName().toString();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel opened;
+        try {
+            // a regular file only: a FIFO would block the open, a device has no end and cannot be mapped
+            opened = UntrustedFiles.openChannel(file, Long.MAX_VALUE, "safetensors file");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ModelFormatException(where + ": missing", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ModelFormatException(where + ": " + (e.getReason() != null ? e.getReason() : e.getMessage()), e);
+        } catch (IOException e) {
+            throw new ModelFormatException(where + ": cannot open (" + e.getMessage() + ")", e);
+        }
+        try (FileChannel ch = opened) {
             long size = ch.size();
             if (size < 8) {
                 throw new ModelFormatException(where + ": " + size + " bytes is too short for a safetensors file (expected at least 8)");
