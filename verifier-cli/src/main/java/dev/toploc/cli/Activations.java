@@ -48,6 +48,10 @@ final class Activations {
                     case "I16" -> "<i2";
                     default -> throw new IOException(name + ": tensor '" + e.name() + "' has dtype " + e.dtype() + " (expected F32, F16, BF16, U16 or I16)");
                 };
+                if (e.data().byteSize() > Npy.MAX_FILE) {
+                    throw new IOException(name + ": tensor '" + e.name() + "' is " + e.data().byteSize()
+                            + " bytes, more than this reader holds (" + Npy.MAX_FILE + ")");
+                }
                 java.nio.ByteBuffer copy = java.nio.ByteBuffer.wrap(e.data().toArray(ValueLayout.JAVA_BYTE)).order(ByteOrder.LITTLE_ENDIAN);
                 return toStates(name, descr, e.shape()[0], e.shape()[1], copy, e.dtype().equals("BF16") ? Dtype.BF16 : dtype);
             }

@@ -3,17 +3,16 @@ package dev.toploc.cli;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Dsse;
 import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.internal.UntrustedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
-/** Reading the CLI's input files with size limits and messages that name the file. */
+/** Reading the CLI's input files: regular files only, with size limits, and messages that name the file. */
 final class Inputs {
     private Inputs() {
     }
@@ -21,16 +20,18 @@ final class Inputs {
     /** Key files larger than this are not keys. */
     static final long MAX_KEY = 64 << 10;
 
+    /** Policy files larger than this are not policies (real ones are under 1 KiB). */
+    static final long MAX_POLICY = 1 << 20;
+
+    /** Commits files: 2^16 commits (an attestation's limit) of a few hundred bytes of base64 fit. */
+    static final long MAX_PROOFS = 64L << 20;
+
+    /**
+     * A regular file of at most {@code limit} bytes (a device, FIFO, or link to one is refused before it is
+     * opened; the limit holds while reading): see {@link UntrustedFiles}.
+     */
     static byte[] read(Path file, long limit, String what) throws IOException {
-        try {
-            long size = Files.size(file);
-            if (size > limit) {
-                throw new IOException(what + " " + file + ": " + size + " bytes exceeds the limit of " + limit);
-            }
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null, what + " not found");
-        }
+        return UntrustedFiles.read(file, limit, what);
     }
 
     static byte[] attestation(Path file) throws IOException {
@@ -52,7 +53,7 @@ final class Inputs {
     /** Base64 commits, one per line (blank lines and lines starting with # ignored). */
     static List<String> proofs(Path file) throws IOException {
         List<String> out = new ArrayList<>();
-        for (String line : new String(read(file, 64L << 20, "proofs file"), StandardCharsets.UTF_8).split("\n")) {
+        for (String line : new String(read(file, MAX_PROOFS, "proofs file"), StandardCharsets.UTF_8).split("\n")) {
             String t = line.strip();
             if (!t.isEmpty() && !t.startsWith("#")) {
                 out.add(t);

@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -18,6 +17,9 @@ import java.util.regex.Pattern;
 final class Npy {
     private Npy() {
     }
+
+    /** Files larger than this are refused: the whole array is held in one Java array (2 GiB). */
+    static final long MAX_FILE = Integer.MAX_VALUE - 16;
 
     /** Headers larger than this are refused. */
     static final int MAX_HEADER = 1 << 16;
@@ -32,11 +34,7 @@ final class Npy {
 
     static Array read(Path file) throws IOException {
         String where = file.getFileName().toString();
-        long size = Files.size(file);
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IOException(where + ": " + size + " bytes is larger than this reader handles (2 GiB)");
-        }
-        byte[] all = Files.readAllBytes(file);
+        byte[] all = Inputs.read(file, MAX_FILE, ".npy file");
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         if (all.length < 10 || (all[0] & 0xFF) != 0x93 || !new String(all, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
             throw new IOException(where + ": not a .npy file (expected the \\x93NUMPY magic)");

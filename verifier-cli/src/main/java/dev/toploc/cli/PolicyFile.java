@@ -21,7 +21,7 @@ import java.nio.file.Path;
 record PolicyFile(AcceptancePolicy policy, double logitMargin, String dtype, int topK, String configSha256, String weightsSha256) {
 
     static PolicyFile read(Path file) throws IOException {
-        JsonNode n = new ObjectMapper().readTree(Inputs.read(file, 1 << 20, "policy file"));
+        JsonNode n = new ObjectMapper().readTree(Inputs.read(file, Inputs.MAX_POLICY, "policy file"));
         if (n == null || !n.isObject()) {
             throw new IOException("policy file " + file + ": not a JSON object");
         }

@@ -2,7 +2,6 @@ package dev.toploc.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -35,10 +34,7 @@ final class TokenIds {
     }
 
     static int[] fromFile(Path file) throws IOException {
-        if (Files.size(file) > MAX_FILE) {
-            throw new IOException(file + ": larger than " + MAX_FILE + " bytes; not a token id list");
-        }
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        return parse(new String(Inputs.read(file, MAX_FILE, "ids file"), StandardCharsets.UTF_8), file.toString());
     }
 
     /** The tiny byte-level models' tokenizer: UTF-8 bytes are the ids. */
