@@ -132,6 +132,10 @@ public final class Commit {
             throw new CommitFormatException(what + ": length " + bytes.length + " bytes is not a whole " + encoding.wireName()
                     + " commit (expected " + lengthHint(encoding, expectedK) + ")");
         }
+        if (allZero(bytes)) {
+            throw CommitFormatException.ofNullProof(what + ": all zero bytes, the reference's 'null proof' (its hooks emit it when "
+                    + "committing failed): the provider did not commit to these states");
+        }
         int k = bytes.length / w - 1;
         if (expectedK > 0 && k != expectedK) {
             throw new CommitFormatException(what + ": length " + bytes.length + " bytes holds k = " + k
@@ -146,10 +150,18 @@ public final class Commit {
         return new Commit(encoding, m, c);
     }
 
+    private static boolean allZero(byte[] b) {
+        int or = 0;
+        for (byte x : b) {
+            or |= x;
+        }
+        return or == 0;
+    }
+
     private static void validate(CommitEncoding encoding, long m, long[] c, String what) throws CommitFormatException {
         long p = encoding.prime();
         if (m == 0) {
-            throw new CommitFormatException(what + ": modulus 0 is not allowed (expected 1.." + p + "); the reference emits this 'null proof' on errors");
+            throw new CommitFormatException(what + ": modulus 0 is not allowed (expected 1.." + p + ")");
         }
         if (m < 0 || m > p) {
             throw new CommitFormatException(what + ": modulus " + m + " is out of range (expected 1.." + p + ")");

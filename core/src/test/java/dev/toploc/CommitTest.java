@@ -2,6 +2,7 @@ package dev.toploc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,7 @@ class CommitTest {
         byte[] zeroModulus = good.clone();
         zeroModulus[0] = 0;
         zeroModulus[1] = 0;
+        zeroModulus[9] = 1;                          // one coefficient non-zero: malformed, not the null proof
         byte[] bigModulus = good.clone();
         bigModulus[1] = (byte) 0xDA;                 // 65498 > 65497
         byte[] badCoefficient = good.clone();
@@ -97,6 +99,14 @@ class CommitTest {
     void nullProofOfTheReference_isRejected() {
         String nullProof = b64(new byte[258]);
         CommitFormatException e = assertThrows(CommitFormatException.class, () -> Commit.fromBase64(nullProof, CommitEncoding.V1, 128));
-        assertTrue(e.getMessage().contains("modulus 0"));
+        assertTrue(e.nullProof(), "an all-zero commit is the null proof: a rejection, not bad input");
+        assertTrue(e.getMessage().contains("all zero bytes, the reference's 'null proof'"), e.getMessage());
+        // of any whole length, k = 64 too: it is the error marker whatever k was asked for
+        assertTrue(assertThrows(CommitFormatException.class, () -> Commit.fromBytes(new byte[130], CommitEncoding.V1, 128)).nullProof());
+        // negative controls: malformed commits are not null proofs
+        byte[] zeroModulus = new byte[258];
+        zeroModulus[9] = 1;
+        assertFalse(assertThrows(CommitFormatException.class, () -> Commit.fromBytes(zeroModulus, CommitEncoding.V1, 128)).nullProof());
+        assertFalse(assertThrows(CommitFormatException.class, () -> Commit.fromBytes(new byte[257], CommitEncoding.V1, 128)).nullProof());
     }
 }

@@ -212,7 +212,8 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
             try {
                 commits.add(Commit.fromBase64(cs.get(i).asText(), CommitEncoding.forDtype(spec.dtype()), spec.topK(), "commit " + i));
             } catch (CommitFormatException e) {
-                throw new AttestationException("commit", e.getMessage(), e);
+                // the null proof is the provider's own error marker: a claim that does not hold, not malformed input
+                throw new AttestationException(e.nullProof() ? "null-proof" : "commit", e.getMessage(), e);
             }
         }
         JsonNode s = obj(p, "sampling", "predicate");

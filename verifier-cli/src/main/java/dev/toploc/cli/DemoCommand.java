@@ -78,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("model A: " + a + " (" + ma.config().architecture() + ", hidden " + ma.config().hiddenSize() + ", "
                     + ma.config().numLayers() + " layers)");
             out.println("model B: " + b + " (another model of the same kind)");
-            out.println("policy:  " + policy.source());
+            out.println("policy:  " + Terminal.escape(policy.source()));
             out.println();
             Provider.Request req = new Provider.Request(prompt, 96, sampling, -1, ComputeMode.BF16, CommitSpec.DEFAULT,
                     PositionConvention.PRODUCED, true, "demo-nonce-1");
@@ -198,7 +198,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(fmt, "scenario", "expected", "verdict", "caught by", "detail");
         for (Row r : rows) {
             String detail = r.detail().length() > 110 ? r.detail().substring(0, 107) + "..." : r.detail();
-            out.printf(fmt, r.scenario(), r.expected(), r.verdict(), r.caughtBy(), detail);
+            out.printf(fmt, r.scenario(), r.expected(), r.verdict(), Terminal.escape(r.caughtBy()), Terminal.escape(detail));
         }
     }
 }

@@ -15,7 +15,35 @@ final class Report {
     private Report() {
     }
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * JSON out: every non-ASCII character and DEL written as {@code \\uXXXX} (controls below U+0020 always
+     * are), so a report printed to a terminal carries no raw control, bidi override or separator that an
+     * attested string put there; the JSON itself is unchanged.
+     */
+    static final ObjectMapper JSON = new ObjectMapper(new com.fasterxml.jackson.core.JsonFactoryBuilder()
+            .characterEscapes(new AsciiEscapes())
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).build());
+
+    /** Jackson's standard escapes plus DEL. */
+    private static final class AsciiEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private final int[] ascii;
+
+        AsciiEscapes() {
+            ascii = standardAsciiEscapesForJSON();
+            ascii[0x7F] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+            return null;
+        }
+    }
 
     static void table(PrintWriter out, VerificationReport r) {
         out.println("chunk  rows          exp_mis  sign_mis  mant_mean  mant_median  verdict");
@@ -23,16 +51,16 @@ final class Report {
             ChunkStats s = c.stats();
             String rows = (c.chunk().prefill() ? "P " : "D ") + c.chunk().firstRow() + ".." + (c.chunk().endRow() - 1);
             out.printf(Locale.ROOT, "%5d  %-12s  %7d  %8d  %9s  %11s  %s%n", c.chunk().index(), rows, s.expMismatches(), s.signMismatches(),
-                    num(s.mantErrMean()), num(s.mantErrMedian()), c.passed() ? "pass" : "FAIL (" + String.join(", ", c.violations()) + ")");
+                    num(s.mantErrMean()), num(s.mantErrMedian()), c.passed() ? "pass" : "FAIL (" + Terminal.escape(String.join(", ", c.violations())) + ")");
         }
         double avg = r.chunks().stream().mapToDouble(c -> c.stats().mantErrMean()).average().orElse(0);
         out.printf(Locale.ROOT, "sequence: average mant_err_mean %s%s%n", num(avg),
-                r.sequenceViolations().isEmpty() ? "" : "  FAIL (" + String.join(", ", r.sequenceViolations()) + ")");
+                r.sequenceViolations().isEmpty() ? "" : "  FAIL (" + Terminal.escape(String.join(", ", r.sequenceViolations())) + ")");
         AcceptancePolicy p = r.policy();
         out.printf(Locale.ROOT, "policy: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s%s (%s)%n",
                 p.maxExpMismatches(), num(p.maxMantErrMean()), num(p.maxMantErrMedian()),
                 p.maxSignMismatches() >= 0 ? ", sign_mismatches <= " + p.maxSignMismatches() : "",
-                Double.isInfinite(p.maxAvgMantErrMean()) ? "" : ", average mant_err_mean <= " + num(p.maxAvgMantErrMean()), p.source());
+                Double.isInfinite(p.maxAvgMantErrMean()) ? "" : ", average mant_err_mean <= " + num(p.maxAvgMantErrMean()), Terminal.escape(p.source()));
     }
 
     static String num(double d) {
@@ -84,8 +112,8 @@ final class Report {
         }
         out.printf(Locale.ROOT, "token replay: %d tokens, %d outside the margin (worst logit gap %.3f)%n", r.tokensReplayed(),
                 r.tokens().size(), r.worstTokenGap());
-        r.tokens().stream().limit(5).forEach(t -> out.println("  " + t.reason()));
-        out.println("termination: " + (r.termination() == null ? "ok" : "FAIL (" + r.termination() + ")"));
+        r.tokens().stream().limit(5).forEach(t -> out.println("  " + Terminal.escape(t.reason())));
+        out.println("termination: " + (r.termination() == null ? "ok" : "FAIL (" + Terminal.escape(r.termination()) + ")"));
     }
 
     static ObjectNode json(InferenceVerifier.Report r) {

@@ -7,7 +7,7 @@ final class Text {
     private Text() {
     }
 
-    /** UTF-8 text when every id is a byte, with control characters escaped; else the ids. */
+    /** UTF-8 text when every id is a byte, quoted, with what {@link Terminal#escape} escapes escaped; else the ids. */
     static String show(int[] ids) {
         byte[] b = new byte[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -18,14 +18,10 @@ final class Text {
         }
         StringBuilder sb = new StringBuilder("\"");
         new String(b, StandardCharsets.UTF_8).codePoints().forEach(c -> {
-            if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '"') {
+            if (c == '"') {
                 sb.append("\\\"");
-            } else if (c < 32 || c == 127) {
-                sb.append(String.format("\\x%02x", c));
             } else {
-                sb.appendCodePoint(c);
+                Terminal.append(sb, c);      // controls, bidi overrides and separators escaped
             }
         });
         return sb.append('"').toString();

@@ -1,28 +1,51 @@
 package dev.toploc.cli;
 
+import dev.toploc.CommitFormatException;
 import dev.toploc.TopLocException;
 import dev.toploc.VerificationException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code toploc} command. Exit codes: 0 success (accepted), 1 rejected, 2 bad input or usage,
- * 3 internal error.
+ * 3 internal error. An internal error is anything unexpected, {@link OutOfMemoryError} and other
+ * {@link Error}s included: one line on stderr, and the stack trace only with {@code --debug} or
+ * {@code TOPLOC_DEBUG=1}. Exit 1 means only that the claim was checked and does not hold.
  */
-@Command(name = "toploc", mixinStandardHelpOptions = true, version = "toploc 0.1.0",
+@Command(name = "toploc", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
         subcommands = {DemoCommand.class, VerifyCommand.class, GenerateCommand.class, KeygenCommand.class, CommitCommand.class,
                 CheckCommand.class, InspectCommand.class, PrefillCommand.class, CalibrateCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                HelpCommand.class})
 public final class Toploc {
     public static final int ACCEPTED = 0;
     public static final int REJECTED = 1;
     public static final int BAD_INPUT = 2;
     public static final int INTERNAL_ERROR = 3;
 
+    /** The environment variable that, set to anything but {@code 0} or empty, prints internal errors' stack traces. */
+    public static final String DEBUG_ENV = "TOPLOC_DEBUG";
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "on an internal error (exit 3), print its stack trace (also: TOPLOC_DEBUG=1)")
+    boolean debug;
+
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code;
+        try {
+            code = run(args, new PrintWriter(System.out, true), err);
+        } catch (Throwable t) {      // not even run() could report it (e.g. out of memory while reporting)
+            code = INTERNAL_ERROR;
+            try {
+                err.println("internal error: " + t);
+            } catch (Throwable ignored) {
+                // the exit code still says what happened
+            }
+        }
+        System.exit(code);
     }
 
     /** Runs the command line with the given streams; returns the exit code. */
@@ -31,24 +54,99 @@ public final class Toploc {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(Toploc::exitCode);
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            int code = exitCode(e);
-            String prefix = code == REJECTED ? "REJECTED: " : code == INTERNAL_ERROR ? "internal error: " : "error: ";
-            cmd.getErr().println(prefix + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            if (code == INTERNAL_ERROR) {
-                e.printStackTrace(cmd.getErr());
-            }
-            return code;
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("error: " + Terminal.escape(e.getMessage()));
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
+            c.getErr().println("(see: " + c.getCommandSpec().qualifiedName() + " --help)");
+            return BAD_INPUT;
         });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugAsked(root(cmd))));
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            // picocli hands only Exceptions to the handler: an Error (OutOfMemoryError, StackOverflowError)
+            // escapes execute(); left to the JVM it would print a trace and exit 1, which means REJECTED.
+            return report(t, err, debugAsked(cl));
+        }
+    }
+
+    private static CommandLine root(CommandLine c) {
+        while (c.getParent() != null) {
+            c = c.getParent();
+        }
+        return c;
+    }
+
+    /** Whether {@code --debug} was given to any command on the line, or the environment asks for traces. */
+    static boolean debugAsked(CommandLine root) {
+        String env = System.getenv(DEBUG_ENV);
+        if (env != null && !env.isEmpty() && !env.equals("0")) {
+            return true;
+        }
+        try {
+            for (CommandLine.ParseResult p = root.getParseResult(); p != null; p = p.subcommand()) {
+                if (p.hasMatchedOption("--debug")) {
+                    return true;
+                }
+            }
+        } catch (RuntimeException e) {
+            // no parse result: nothing was asked
+        }
+        return false;
+    }
+
+    /** Prints one line for {@code e} (its message escaped: it may embed untrusted input) and returns its exit code. */
+    static int report(Throwable e, PrintWriter err, boolean debug) {
+        Throwable t = e instanceof CommandLine.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        int code = exitCode(t);
+        try {
+            String line;
+            if (code == INTERNAL_ERROR) {
+                Throwable oom = cause(t, OutOfMemoryError.class);
+                line = oom != null
+                        ? "internal error: out of memory (" + oom.getMessage() + "): give the JVM more heap (e.g. JAVA_TOOL_OPTIONS=-Xmx16g)"
+                                + " or use smaller inputs"
+                        : "internal error: " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage())
+                                + " (a bug: please report it)";
+                if (!debug) {
+                    line += "; rerun with --debug or " + DEBUG_ENV + "=1 for the stack trace";
+                }
+            } else {
+                line = (code == REJECTED ? "REJECTED: " : "error: ") + (t.getMessage() == null ? t.toString() : t.getMessage());
+            }
+            err.println(Terminal.escape(line));
+            if (debug) {
+                t.printStackTrace(err);
+            }
+            err.flush();
+        } catch (Throwable ignored) {
+            // reporting failed (out of memory again?): the exit code still tells
+        }
+        return code;
+    }
+
+    private static Throwable cause(Throwable t, Class<? extends Throwable> type) {
+        for (int i = 0; t != null && i < 32; t = t.getCause(), i++) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static int exitCode(Throwable e) {
+        if (e instanceof Error || cause(e, OutOfMemoryError.class) != null) {
+            return INTERNAL_ERROR;
+        }
         if (e instanceof VerificationException) {
             return REJECTED;
         }
+        if (cause(e, CommitFormatException.class) instanceof CommitFormatException c && c.nullProof()) {
+            return REJECTED;       // the provider sent the reference's error marker, not a commit: the claim does not hold
+        }
         if (e instanceof dev.toploc.attest.AttestationException a
-                && java.util.Set.of("signature", "trust", "model", "subject").contains(a.check())) {
+                && java.util.Set.of("signature", "trust", "model", "subject", "null-proof").contains(a.check())) {
             return REJECTED;       // well-formed, but the claim does not hold
         }
         if (e instanceof TopLocException || e instanceof IllegalArgumentException || e instanceof java.io.IOException
