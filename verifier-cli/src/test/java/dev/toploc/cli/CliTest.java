@@ -264,8 +264,13 @@ class CliTest {
                         Toploc.REJECTED, "termination: stop is 'length' but the completion has 48 tokens, not the declared maxTokens 64"),
                 Arguments.of("commit-count-mismatch", (Forge) d -> resigned(d, "count.json", s -> s.replace("\"chunkSize\" : 32", "\"chunkSize\" : 16")),
                         Toploc.BAD_INPUT, "commit count 3 does not match the chunk plan's 4 chunks"),
-                Arguments.of("modulus-zero", (Forge) d -> firstCommitReplaced(d, "zero.json", java.util.Base64.getEncoder().encodeToString(new byte[258])),
-                        Toploc.BAD_INPUT, "commit: commit 0: modulus 0 is not allowed (expected 1..65497)"),
+                Arguments.of("null-proof", (Forge) d -> firstCommitReplaced(d, "zero.json", java.util.Base64.getEncoder().encodeToString(new byte[258])),
+                        Toploc.REJECTED, "null-proof: commit 0: all zero bytes, the reference's 'null proof'"),
+                Arguments.of("modulus-zero", (Forge) d -> {
+                    byte[] m0 = new byte[258];
+                    m0[9] = 1;
+                    return firstCommitReplaced(d, "m0.json", java.util.Base64.getEncoder().encodeToString(m0));
+                }, Toploc.BAD_INPUT, "commit: commit 0: modulus 0 is not allowed (expected 1..65497)"),
                 Arguments.of("truncated-commit", (Forge) d -> firstCommitReplaced(d, "short.json",
                         java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(new byte[] {(byte) 0xFF, (byte) 0xD9}, 130))),
                         Toploc.BAD_INPUT, "commit: commit 0: length 130 bytes holds k = 64 coefficients, expected 258 bytes (k = 128, toploc-v1)"));
