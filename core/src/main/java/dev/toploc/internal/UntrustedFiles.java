@@ -132,6 +132,22 @@ public final class UntrustedFiles {
         return check(file, what).real();
     }
 
+    /**
+     * What the directory entry {@code file} is when it is neither a regular file nor a symbolic link
+     * ({@code "a FIFO (named pipe)"}, {@code "a character device"}, {@code "a directory"}, …), else
+     * {@code null} (also when it does not exist). Links are not followed. For writers: a device or FIFO
+     * must never be replaced by an output file.
+     */
+    public static String specialKind(Path file) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        return a.isRegularFile() || a.isSymbolicLink() ? null : kind(file, a);
+    }
+
     private record Checked(Path real, BasicFileAttributes attrs) {
     }
 

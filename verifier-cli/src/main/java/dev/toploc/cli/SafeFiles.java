@@ -1,5 +1,6 @@
 package dev.toploc.cli;
 
+import dev.toploc.internal.UntrustedFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -14,7 +15,8 @@ import java.util.Set;
 /**
  * Output files of the CLI: written to a temporary file beside the target and moved into place, so a
  * reader never sees half a file and a failure leaves nothing behind; an existing file is never replaced
- * unless the user said {@code --force}; secrets are created owner-only before any byte is written.
+ * unless the user said {@code --force}, and a device, FIFO or directory never (see {@link UntrustedFiles#specialKind});
+ * secrets are created owner-only before any byte is written.
  */
 final class SafeFiles {
     private SafeFiles() {
@@ -30,6 +32,11 @@ final class SafeFiles {
         Path dir = abs.getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("cannot write " + target + ": directory " + dir + " does not exist");
+        }
+        String special = UntrustedFiles.specialKind(abs);
+        if (special != null) {
+            // even with --force: moving a file over /dev/null or a FIFO would replace the device or pipe itself
+            throw new IOException("cannot write " + target + ": it is " + special + ", not a regular file; refusing to replace it");
         }
         if (!force && Files.exists(abs)) {
             throw new FileAlreadyExistsException(target.toString(), null, "refusing to overwrite an existing file (use --force)");

@@ -161,4 +161,20 @@ class HostileFilesCliTest {
         assertEquals(Toploc.BAD_INPUT, r.code());
         assertTrue(r.err().contains("policy file is 1048577 bytes, more than the limit of 1048576 bytes"), r.err());
     }
+
+    /** Outputs: even --force never replaces a FIFO (or a device: /dev/null is not tested, a failure would replace it) with a file. */
+    @Test
+    void forcedOutput_neverReplacesAFifo(@TempDir Path d) throws Exception {
+        Path fifo = mkfifo(d.resolve("out.npy"));
+        Run r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> run("prefill", "--model", s(TINY), "--ids", "1,2,3", "-o", s(fifo), "--force"));
+        assertEquals(Toploc.BAD_INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("it is a FIFO (named pipe), not a regular file; refusing to replace it"), r.err());
+        assertTrue((Integer) Files.getAttribute(fifo, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) % 01000000 / 010000 == 1,
+                "the FIFO is still a FIFO");
+        // negative control: a regular file is replaced with --force
+        Path regular = Files.writeString(d.resolve("old.npy"), "old");
+        assertEquals(0, run("prefill", "--model", s(TINY), "--ids", "1,2,3", "-o", s(regular), "--force").code());
+        assertTrue(Files.size(regular) > 3);
+    }
 }
