@@ -11,6 +11,6 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(command.commandLine(), "which benchmark? (expected: core or prefill)");
+        throw new picocli.CommandLine.ParameterException(command.commandLine(), "which benchmark? (expected one of: " + String.join(", ", command.commandLine().getSubcommands().keySet()) + ")");
     }
 }

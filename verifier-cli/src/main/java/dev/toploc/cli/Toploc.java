@@ -58,7 +58,11 @@ public final class Toploc {
             CommandLine c = e.getCommandLine();
             c.getErr().println("error: " + Terminal.escape(e.getMessage()));
             CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
-            c.getErr().println("(see: " + c.getCommandSpec().qualifiedName() + " --help)");
+            if (!c.getSubcommands().isEmpty() && c.getParseResult() != null && c.getParseResult().subcommand() == null) {
+                c.usage(c.getErr());       // which command? show the list
+            } else {
+                c.getErr().println("(see: " + c.getCommandSpec().qualifiedName() + " --help)");
+            }
             return BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugAsked(root(cmd))));
