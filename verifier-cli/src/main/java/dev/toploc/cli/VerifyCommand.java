@@ -57,8 +57,20 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a machine-readable report")
     boolean json;
 
-    @Option(names = "--proofs", paramLabel = "FILE", description = "interop: base64 commits, one per line (no attestation)")
+    @Option(names = "--proofs", paramLabel = "FILE", description = "interop: bare commits (no attestation): one base64 per line, concatenated base64, binary records or a JSON list")
     Path proofs;
+
+    @Option(names = "--proofs-layout", defaultValue = "auto", description = "interop: auto, lines, base64-concat, binary or json (default ${DEFAULT-VALUE})")
+    String proofsLayout;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "interop: the proofs' dtype, bf16 or fp16 (fp16 checkpoints give fp16 proofs; default ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--eos", defaultValue = "-1", paramLabel = "ID", description = "interop: the EOS token id (with a replay: a completion ending in it must end there plausibly)")
+    int eos;
+
+    @Option(names = "--max-tokens", defaultValue = "-1", paramLabel = "N", description = "interop: the generation's length limit (with a replay: a completion not ending in EOS must be exactly this long)")
+    int maxTokens;
 
     @Option(names = "--prompt-ids", paramLabel = "IDS", description = "interop: prompt token ids")
     String promptIds;
@@ -164,12 +176,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
         int[] p = TokenIds.parse(promptIds, "--prompt-ids");
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
-        CommitSpec spec = new CommitSpec(Dtype.BF16, topk, chunk);
-        List<String> lines = Inputs.proofs(proofs);
-        List<Commit> commits = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), topk, "commit " + i + " (" + proofs.getFileName() + " line " + (i + 1) + ")"));
-        }
+        CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
+        List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
         double temperature = 0;
         long seed = 0;
         if (!sampling.equals("none") && !sampling.equals("greedy")) {
@@ -187,6 +195,16 @@ final class VerifyCommand implements Callable<Integer> {
         }
         return new InferenceAttestation(new InferenceAttestation.ModelRef("(unattested)", List.of(), List.of(), "0".repeat(64), "0".repeat(64)),
                 p, c, spec, PositionConvention.fromWireName(positions), prefillChunk, commits,
-                new InferenceAttestation.SamplingRef(temperature, seed, c.length, -1, "length"), "unknown", "", "");
+                new InferenceAttestation.SamplingRef(temperature, seed, maxTokens >= 0 ? maxTokens : c.length, eos,
+                        eos >= 0 && c[c.length - 1] == eos ? "eos" : "length"), "unknown", "", "");
+    }
+
+    /** Proofs of the Python stack are bf16 or fp16 (the model's dtype); other commit dtypes come only in attestations. */
+    static Dtype proofsDtype(String name) {
+        Dtype d = Dtype.fromWireName(name);
+        if (d != Dtype.BF16 && d != Dtype.FP16) {
+            throw new IllegalArgumentException("--dtype " + name + ": proofs are bf16 or fp16 (the model's dtype)");
+        }
+        return d;
     }
 }

@@ -1,0 +1,107 @@
+package dev.toploc.cli;
+
+import static dev.toploc.cli.CliTest.TINY;
+import static dev.toploc.cli.CliTest.run;
+import static dev.toploc.cli.CliTest.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code check} and {@code verify --proofs} read every stored layout of the Python stack, and fp16 proofs. */
+class ProofLayoutsCliTest {
+    static final String TEXT = "Q: Is it raining?\nA: Yes, but only on Tuesdays. And on some Fridays, when the moon is out.";
+    static final int PROMPT = 18;
+
+    @TempDir
+    static Path dir;
+    static Path npy;
+    static List<String> lines;
+
+    @BeforeAll
+    static void commitsOfAPrefillDump() throws Exception {
+        npy = dir.resolve("states.npy");
+        CliTest.Run p = run("prefill", "--model", s(TINY), "--prompt", TEXT, "--mode", "bf16", "-o", s(npy));
+        assertEquals(0, p.code(), p.err());
+        CliTest.Run c = run("commit", "--activations", s(npy), "--prefill-rows", String.valueOf(PROMPT));
+        assertEquals(0, c.code(), c.err());
+        lines = Arrays.asList(c.out().strip().split("\n"));
+        assertEquals(4, lines.size());   // 1 prefill + 3 decode chunks
+    }
+
+    static Path write(String name, byte[] data) throws Exception {
+        Path f = dir.resolve(name);
+        Files.write(f, data);
+        return f;
+    }
+
+    static byte[] binary(List<String> b64) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        b64.forEach(l -> out.writeBytes(Base64.getDecoder().decode(l)));
+        return out.toByteArray();
+    }
+
+    static String[] interop(Path proofs, String... extra) {
+        int[] ids = TokenIds.fromText(TEXT);
+        int[] prompt = Arrays.copyOf(ids, PROMPT);
+        int[] completion = Arrays.copyOfRange(ids, PROMPT, ids.length + 1);   // the token after the dump's last row
+        completion[completion.length - 1] = 'x';
+        String[] base = {"verify", "--proofs", s(proofs), "--prompt-ids", TokenIds.format(prompt), "--completion-ids", TokenIds.format(completion),
+                "--model", s(TINY), "--prefill-chunk"};
+        String[] all = Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return all;
+    }
+
+    @Test
+    void everyLayout_isAcceptedByCheckAndVerify() throws Exception {
+        Path[] files = {
+                write("lines.txt", (String.join("\n", lines) + "\n").getBytes(StandardCharsets.US_ASCII)),
+                write("concat.txt", String.join("", lines).getBytes(StandardCharsets.US_ASCII)),
+                write("proofs.bin", binary(lines)),
+                write("list.json", ("[\"" + String.join("\",\"", lines) + "\"]").getBytes(StandardCharsets.US_ASCII))};
+        for (Path f : files) {
+            CliTest.Run c = run("check", "--activations", s(npy), "--proofs", s(f), "--prefill-rows", String.valueOf(PROMPT));
+            assertEquals(0, c.code(), f + ": " + c.out() + c.err());
+            CliTest.Run v = run(interop(f, "--positions", "decode-steps", "--mode", "bf16"));
+            assertEquals(0, v.code(), f + ": " + v.out() + v.err());
+        }
+    }
+
+    @Test
+    void truncatedBinary_isBadInputNamingTheRecordSize() throws Exception {
+        byte[] b = binary(lines);
+        Path f = write("short.bin", Arrays.copyOf(b, b.length - 3));
+        CliTest.Run c = run("check", "--activations", s(npy), "--proofs", s(f), "--prefill-rows", String.valueOf(PROMPT));
+        assertEquals(Toploc.BAD_INPUT, c.code(), c.out());
+        assertTrue(c.err().contains("1029 bytes is not a whole number of 258-byte commits"), c.err());
+        CliTest.Run v = run(interop(f, "--positions", "decode-steps", "--mode", "bf16"));
+        assertEquals(Toploc.BAD_INPUT, v.code(), v.out());
+        assertTrue(v.err().contains("is not a whole number of 258-byte commits"), v.err());
+    }
+
+    @Test
+    void fp16Proofs_verifyWithDtypeFp16_andNotAsBf16() throws Exception {
+        Path npy16 = dir.resolve("states16.npy");
+        assertEquals(0, run("prefill", "--model", s(TINY), "--prompt", TEXT, "--mode", "fp16", "-o", s(npy16)).code());
+        CliTest.Run c = run("commit", "--activations", s(npy16), "--prefill-rows", String.valueOf(PROMPT), "--dtype", "fp16");
+        assertEquals(0, c.code(), c.err());
+        Path f = write("fp16.bin", binary(Arrays.asList(c.out().strip().split("\n"))));
+        CliTest.Run ok = run(interop(f, "--positions", "decode-steps", "--dtype", "fp16", "--mode", "fp16"));
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        CliTest.Run asBf16 = run(interop(f, "--positions", "decode-steps", "--mode", "fp16"));
+        assertEquals(Toploc.REJECTED, asBf16.code(), asBf16.out() + asBf16.err());
+        CliTest.Run fp32 = run(interop(f, "--positions", "decode-steps", "--dtype", "fp32", "--mode", "fp16"));
+        assertEquals(Toploc.BAD_INPUT, fp32.code(), fp32.err());
+        assertTrue(fp32.err().contains("proofs are bf16 or fp16"), fp32.err());
+    }
+}
