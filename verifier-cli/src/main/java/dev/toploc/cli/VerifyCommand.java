@@ -78,7 +78,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--completion-ids", paramLabel = "IDS", description = "interop: completion token ids")
     String completionIds;
 
-    @Option(names = "--positions", defaultValue = "decode-steps", description = "interop: produced or decode-steps (default ${DEFAULT-VALUE}, as vLLM hooks)")
+    @Option(names = "--positions", defaultValue = "auto", description = "interop: auto, produced or decode-steps (default ${DEFAULT-VALUE}: "
+            + "both tried, accepted when one passes, the one that passed reported; a replay needs it explicit)")
     String positions;
 
     @Option(names = "--prefill-chunk", description = "interop: the first commit covers the prompt (skip_prefill=False)")
@@ -104,8 +105,15 @@ final class VerifyCommand implements Callable<Integer> {
             if (attestation != null) {
                 throw new IllegalArgumentException("give either an attestation or --proofs, not both");
             }
+            if (sampling.equals("none") || noReplay) {
+                return bareProofs(out, err, m);
+            }
+            if (positions.equals("auto")) {
+                throw new IllegalArgumentException("--sampling " + sampling + " replays the tokens: give --positions produced or decode-steps "
+                        + "(auto is for the commits alone)");
+            }
             a = interop();
-            replay = sampling.equals("none") || noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
+            replay = null;
         } else {
             if (attestation == null) {
                 throw new IllegalArgumentException("missing ATTESTATION (or --proofs FILE for bare commits)");
@@ -167,6 +175,30 @@ final class VerifyCommand implements Callable<Integer> {
             }
         }
         return Toploc.ACCEPTED;
+    }
+
+    /** --proofs without a replay: the rollouts library's sample check (every layout, --positions auto). */
+    private int bareProofs(PrintWriter out, PrintWriter err, ComputeMode m) throws Exception {
+        if (promptIds == null || completionIds == null) {
+            throw new IllegalArgumentException("--proofs needs --prompt-ids and --completion-ids");
+        }
+        int[] p = TokenIds.parse(promptIds, "--prompt-ids");
+        int[] c = TokenIds.parse(completionIds, "--completion-ids");
+        CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
+        AcceptancePolicy policy;
+        if (policyFile != null) {
+            PolicyFile pf = PolicyFile.read(policyFile);
+            pf.requireFits(spec);
+            policy = pf.policy();
+        } else {
+            policy = AcceptancePolicy.defaults(spec);
+            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
+                    + "(see docs/calibration.md)");
+        }
+        var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, policy);
+        try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json);
+        }
     }
 
     /** Builds an unsigned claim from --proofs and token ids. */

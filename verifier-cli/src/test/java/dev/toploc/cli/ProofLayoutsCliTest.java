@@ -78,6 +78,25 @@ class ProofLayoutsCliTest {
     }
 
     @Test
+    void positionsAuto_isTheDefault_andSaysWhichConventionPassed() throws Exception {
+        Path f = write("auto.bin", binary(lines));
+        CliTest.Run v = run(interop(f, "--mode", "bf16"));
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertTrue(v.out().contains("commits pass with positions decode-steps (not produced)"), v.out());
+        CliTest.Run forced = run(interop(f, "--mode", "bf16", "--positions", "produced"));
+        assertEquals(Toploc.REJECTED, forced.code(), forced.out() + forced.err());
+        CliTest.Run replay = run(interop(f, "--mode", "bf16", "--sampling", "greedy"));
+        assertEquals(Toploc.BAD_INPUT, replay.code(), replay.err());
+        assertTrue(replay.err().contains("give --positions produced or decode-steps"), replay.err());
+        CliTest.Run json = run(interop(f, "--mode", "bf16", "--json"));
+        assertEquals(0, json.code(), json.err());
+        var n = Report.JSON.readTree(json.out());
+        assertEquals("decode-steps", n.get("positions").asText());
+        assertEquals("binary", n.get("layout").asText());
+        assertEquals(4, n.get("chunks").size());
+    }
+
+    @Test
     void truncatedBinary_isBadInputNamingTheRecordSize() throws Exception {
         byte[] b = binary(lines);
         Path f = write("short.bin", Arrays.copyOf(b, b.length - 3));
