@@ -36,6 +36,7 @@ public final class ResultJson {
         o.put("commits", r.commits());
         o.put("failed_chunks", r.failedChunks());
         stats(o, "", r.worst());
+        stats(o, "strict_", r.worstStrict());
         if (r.seed() != null) {
             o.put("seed", r.seed());
         }

@@ -63,7 +63,7 @@ public final class SampleVerifier {
         String layout = parsed.layout().wireName();
         if (commits.isEmpty()) {
             if (n <= 1) {
-                return new SampleResult(s.index(), Verdict.ACCEPT, false, null, layout, p, n, 0, 0, null, s.seed(), s.temperature(),
+                return new SampleResult(s.index(), Verdict.ACCEPT, false, null, layout, p, n, 0, 0, null, null, s.seed(), s.temperature(),
                         "nothing committed: a completion of " + n + " token(s) with empty proofs, as prime-rl stores them (not checked)", null);
             }
             return SampleResult.badInput(s, layout, 0, "no commits for a completion of " + n + " tokens");
@@ -127,10 +127,10 @@ public final class SampleVerifier {
             String note = "commits pass with positions " + bestConv.wireName() + (passed.size() > 1 ? " (and also " + passed.get(1).wireName() + ")"
                     : fit.size() > 1 ? " (not " + fit.stream().filter(c -> !passed.contains(c)).findFirst().orElseThrow().wireName() + ")" : "");
             return new SampleResult(s.index(), Verdict.ACCEPT, true, bestConv, layout, p, n, commits.size(), 0, SampleResult.worst(best),
-                    s.seed(), s.temperature(), note, best);
+                    SampleResult.worstStrict(best), s.seed(), s.temperature(), note, best);
         }
         return new SampleResult(s.index(), Verdict.REJECT, true, bestConv, layout, p, n, commits.size(), failed, SampleResult.worst(best),
-                s.seed(), s.temperature(), "rejected: " + String.join("; ", why) + "; policy: " + st.policy().source(), best);
+                SampleResult.worstStrict(best), s.seed(), s.temperature(), "rejected: " + String.join("; ", why) + "; policy: " + st.policy().source(), best);
     }
 
     /**
@@ -144,7 +144,7 @@ public final class SampleVerifier {
     /** The commit check under one plan. */
     static VerificationReport check(HiddenStates states, ChunkPlan plan, Settings st, List<Commit> commits)
             throws CommitFormatException, InvalidStatesException {
-        return Verifier.check(states, plan, st.spec(), commits, st.policy());
+        return Verifier.check(states, plan, st.spec(), commits, st.policy(), st.ties());
     }
 
     private static String idsProblem(int[] ids, String what, int vocab) {

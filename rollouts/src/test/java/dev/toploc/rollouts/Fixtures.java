@@ -39,7 +39,7 @@ final class Fixtures {
     }
 
     static Settings settings(List<PositionConvention> positions) {
-        return new Settings(CommitSpec.DEFAULT, Proofs.Layout.AUTO, positions, false, ComputeMode.FP32, policy());
+        return new Settings(CommitSpec.DEFAULT, Proofs.Layout.AUTO, positions, false, ComputeMode.FP32, policy(), dev.toploc.TieRule.TOLERANT);
     }
 
     static int[] bytes(String s) {

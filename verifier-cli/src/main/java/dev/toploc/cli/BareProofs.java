@@ -57,7 +57,8 @@ final class BareProofs {
     }
 
     static Settings settings(CommitSpec spec, String layout, String positions, boolean prefillChunk, dev.toploc.runtime.ComputeMode mode,
-                             AcceptancePolicy policy) {
-        return new Settings(spec, Proofs.Layout.fromWireName(layout), Settings.positions(positions), prefillChunk, mode, policy);
+                             AcceptancePolicy policy, String ties) {
+        return new Settings(spec, Proofs.Layout.fromWireName(layout), Settings.positions(positions), prefillChunk, mode, policy,
+                dev.toploc.TieRule.fromWireName(ties));
     }
 }

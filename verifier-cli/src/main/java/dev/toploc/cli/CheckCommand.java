@@ -32,6 +32,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--proofs-layout", defaultValue = "auto", description = "auto, lines, base64-concat, binary or json (default ${DEFAULT-VALUE})")
     String proofsLayout;
 
+    @Option(names = "--ties", defaultValue = "tolerant", description = "strict, tolerant or tolerant:W (default ${DEFAULT-VALUE}: the prover's "
+            + "choice among values tied at the k-th magnitude is not a mismatch; strict: the reference's measurement)")
+    String ties;
+
     @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
     String device;
 
@@ -54,7 +58,7 @@ final class CheckCommand implements Callable<Integer> {
         CommitSpec spec = in.spec();
         List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
         AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
-        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy);
+        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties));
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
         } else {

@@ -66,6 +66,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "bf16", description = "interop: the proofs' dtype, bf16 or fp16 (fp16 checkpoints give fp16 proofs; default ${DEFAULT-VALUE})")
     String dtype;
 
+    @Option(names = "--ties", defaultValue = "tolerant", description = "interop: strict, tolerant or tolerant:W (default ${DEFAULT-VALUE}: "
+            + "the prover's choice among values tied at the k-th magnitude is not a mismatch; see docs/commit-format.md)")
+    String ties;
+
     @Option(names = "--eos", defaultValue = "-1", paramLabel = "ID", description = "interop: the EOS token id (with a replay: a completion ending in it must end there plausibly)")
     int eos;
 
@@ -195,7 +199,7 @@ final class VerifyCommand implements Callable<Integer> {
             err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
                     + "(see docs/calibration.md)");
         }
-        var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, policy);
+        var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, policy, ties);
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json);
         }

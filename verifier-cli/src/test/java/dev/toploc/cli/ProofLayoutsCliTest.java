@@ -97,6 +97,37 @@ class ProofLayoutsCliTest {
     }
 
     @Test
+    void check_isTieTolerantByDefault_onTheReferencesTiedVector_andStrictOnRequest() throws Exception {
+        Path ref = dev.toploc.vectors.TestVectors.reference();
+        var node = Report.JSON.readTree(ref.resolve("bf16-h2048-k128.json").toFile());
+        Path states = dir.resolve("tied.npy");
+        try (var out = Files.newOutputStream(states)) {
+            Npy.write(out, "<u2", node.get("decode_rows").asInt(), node.get("hidden").asInt(), Files.readAllBytes(ref.resolve("bf16-h2048-k128.bin")));
+        }
+        List<String> b64 = new java.util.ArrayList<>();
+        node.get("proofs_base64").forEach(n -> b64.add(n.asText()));
+        Path proofs = write("tied.txt", String.join("", b64).getBytes(StandardCharsets.US_ASCII));   // SYNTHETIC-1's layout
+        CliTest.Run tolerant = run("check", "--activations", s(states), "--proofs", s(proofs), "--json");
+        assertEquals(0, tolerant.code(), tolerant.err());
+        var chunks = Report.JSON.readTree(tolerant.out()).get("chunks");
+        int strictTotal = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            assertEquals(0, chunks.get(i).get("expMismatches").asInt(), tolerant.out());
+            int expected = node.get("expected_self_check").get(i).get("exp_mismatches").asInt();
+            int shown = chunks.get(i).has("strict") ? chunks.get(i).get("strict").get("expMismatches").asInt() : 0;
+            assertEquals(expected, shown, "chunk " + i + ": the strict statistics are reported beside");
+            strictTotal += shown;
+        }
+        assertTrue(strictTotal > 0, "the vector is tied");
+        CliTest.Run strict = run("check", "--activations", s(states), "--proofs", s(proofs), "--json", "--ties", "strict");
+        assertEquals(0, strict.code(), strict.err());
+        var sc = Report.JSON.readTree(strict.out()).get("chunks");
+        for (int i = 0; i < sc.size(); i++) {
+            assertEquals(node.get("expected_self_check").get(i).get("exp_mismatches").asInt(), sc.get(i).get("expMismatches").asInt());
+        }
+    }
+
+    @Test
     void truncatedBinary_isBadInputNamingTheRecordSize() throws Exception {
         byte[] b = binary(lines);
         Path f = write("short.bin", Arrays.copyOf(b, b.length - 3));
