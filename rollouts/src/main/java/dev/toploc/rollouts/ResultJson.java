@@ -47,6 +47,40 @@ public final class ResultJson {
         return o;
     }
 
+    /**
+     * One file, as {@code validate --json} prints it: {@code file}, {@code status} (accept|reject), {@code samples},
+     * {@code failing_indices}, {@code input_flops}, {@code output_flops}, {@code results} (per sample), and
+     * {@code format} and {@code error} (null when the file was read to its end).
+     */
+    public static ObjectNode file(FileResult f) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("file", f.file());
+        o.put("status", f.status());
+        o.put("samples", f.samples());
+        var fi = o.putArray("failing_indices");
+        f.failingIndices().forEach(fi::add);
+        flops(o, "input_flops", f.inputFlops());
+        flops(o, "output_flops", f.outputFlops());
+        o.put("format", f.format());
+        if (f.error() != null) {
+            o.put("error", f.error());
+        } else {
+            o.putNull("error");
+        }
+        var rs = o.putArray("results");
+        f.results().forEach(r -> rs.add(sample(r)));
+        return o;
+    }
+
+    /** FLOPs as an integer while exactly representable, else as a double. */
+    private static void flops(ObjectNode o, String field, double v) {
+        if (v < 0x1p53) {
+            o.put(field, (long) v);
+        } else {
+            o.put(field, v);
+        }
+    }
+
     static void stats(ObjectNode o, String prefix, ChunkStats s) {
         if (s == null) {
             o.putNull(prefix + "max_exp_mismatches");

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "toploc", mixinStandardHelpOptions = true, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
-        subcommands = {DemoCommand.class, VerifyCommand.class, GenerateCommand.class, KeygenCommand.class, CommitCommand.class,
+        subcommands = {DemoCommand.class, VerifyCommand.class, ValidateCommand.class, GenerateCommand.class, KeygenCommand.class, CommitCommand.class,
                 CheckCommand.class, InspectCommand.class, PrefillCommand.class, CalibrateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Toploc {
