@@ -14,9 +14,10 @@ import java.util.List;
  * @param outputFlops    2 x parameters x completion tokens, likewise
  * @param results        per row, in file order
  * @param error          why the file could not be read (to its end), or null
+ * @param nanos          wall time of the whole file; minus the samples' prefill and check times, what reading took
  */
 public record FileResult(String file, String format, boolean accepted, int samples, List<Integer> failingIndices, double inputFlops,
-                         double outputFlops, List<SampleResult> results, String error) {
+                         double outputFlops, List<SampleResult> results, String error, long nanos) {
     public FileResult {
         failingIndices = List.copyOf(failingIndices);
         results = List.copyOf(results);
@@ -25,6 +26,16 @@ public record FileResult(String file, String format, boolean accepted, int sampl
     /** {@code accept} or {@code reject}. */
     public String status() {
         return accepted ? "accept" : "reject";
+    }
+
+    /** Total prefill time over the samples. */
+    public long prefillNanos() {
+        return results.stream().mapToLong(SampleResult::prefillNanos).sum();
+    }
+
+    /** Total commit-check time over the samples. */
+    public long checkNanos() {
+        return results.stream().mapToLong(SampleResult::checkNanos).sum();
     }
 
     /** Any sample rejected. */

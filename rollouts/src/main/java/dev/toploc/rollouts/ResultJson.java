@@ -50,7 +50,7 @@ public final class ResultJson {
     /**
      * One file, as {@code validate --json} prints it: {@code file}, {@code status} (accept|reject), {@code samples},
      * {@code failing_indices}, {@code input_flops}, {@code output_flops}, {@code results} (per sample), and
-     * {@code format} and {@code error} (null when the file was read to its end).
+     * {@code error} only when the file could not be read to its end.
      */
     public static ObjectNode file(FileResult f) {
         ObjectNode o = JSON.createObjectNode();
@@ -61,14 +61,11 @@ public final class ResultJson {
         f.failingIndices().forEach(fi::add);
         flops(o, "input_flops", f.inputFlops());
         flops(o, "output_flops", f.outputFlops());
-        o.put("format", f.format());
-        if (f.error() != null) {
-            o.put("error", f.error());
-        } else {
-            o.putNull("error");
-        }
         var rs = o.putArray("results");
         f.results().forEach(r -> rs.add(sample(r)));
+        if (f.error() != null) {
+            o.put("error", f.error());
+        }
         return o;
     }
 

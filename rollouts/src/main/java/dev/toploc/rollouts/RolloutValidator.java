@@ -146,6 +146,7 @@ public final class RolloutValidator {
         final List<Integer> failing = new ArrayList<>();
         long promptTokens;
         long completionTokens;
+        final long started = System.nanoTime();
 
         Run(String name, String format, Settings settings, Model model) {
             this.name = name;
@@ -158,7 +159,7 @@ public final class RolloutValidator {
         void accept(Row row) {
             SampleResult r;
             if (row.sample() == null) {
-                r = new SampleResult(row.index(), Verdict.BAD_INPUT, false, null, null, 0, 0, 0, 0, null, null, null, null, row.problem(), null);
+                r = new SampleResult(row.index(), Verdict.BAD_INPUT, false, null, null, 0, 0, 0, 0, null, null, null, null, row.problem(), null, 0, 0);
             } else {
                 Sample s = row.sample();
                 promptTokens += s.prompt().length;
@@ -169,12 +170,14 @@ public final class RolloutValidator {
                 failing.add(row.index());
             }
             results.add(new SampleResult(r.index(), r.verdict(), r.checked(), r.positions(), r.layout(), r.promptTokens(), r.completionTokens(),
-                    r.commits(), r.failedChunks(), r.worst(), r.worstStrict(), r.seed(), r.temperature(), r.reason(), null));   // reports not kept
+                    r.commits(), r.failedChunks(), r.worst(), r.worstStrict(), r.seed(), r.temperature(), r.reason(), null,   // reports not kept
+                    r.prefillNanos(), r.checkNanos()));
         }
 
         FileResult finish(String error) {
             return new FileResult(name, format, error == null && failing.isEmpty(), results.size(), failing,
-                    ModelFlops.flops(parameters, promptTokens), ModelFlops.flops(parameters, completionTokens), results, error);
+                    ModelFlops.flops(parameters, promptTokens), ModelFlops.flops(parameters, completionTokens), results, error,
+                    System.nanoTime() - started);
         }
     }
 }

@@ -25,14 +25,16 @@ import dev.toploc.VerificationReport;
  * @param temperature      as stored, or null
  * @param reason           why (rejection or bad input), or a note on an accept; never null
  * @param report           the per-chunk report under {@code positions}, for display (not serialised); null without a check
+ * @param prefillNanos     time spent in the prefill (0 without one)
+ * @param checkNanos       time spent checking commits, all conventions tried (0 without a check)
  */
 public record SampleResult(int index, Verdict verdict, boolean checked, PositionConvention positions, String layout, int promptTokens,
                            int completionTokens, int commits, int failedChunks, ChunkStats worst, ChunkStats worstStrict, Long seed, Double temperature,
-                           String reason, VerificationReport report) {
+                           String reason, VerificationReport report, long prefillNanos, long checkNanos) {
 
     static SampleResult badInput(Sample s, String layout, int commits, String reason) {
         return new SampleResult(s.index(), Verdict.BAD_INPUT, false, null, layout, s.prompt().length, s.completion().length, commits, 0,
-                null, null, s.seed(), s.temperature(), reason, null);
+                null, null, s.seed(), s.temperature(), reason, null, 0, 0);
     }
 
     /** Per-field maxima of a report's chunk statistics (mismatch counts, mantissa mean and median). */

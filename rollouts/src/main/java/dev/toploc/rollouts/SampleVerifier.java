@@ -64,7 +64,7 @@ public final class SampleVerifier {
         if (commits.isEmpty()) {
             if (n <= 1) {
                 return new SampleResult(s.index(), Verdict.ACCEPT, false, null, layout, p, n, 0, 0, null, null, s.seed(), s.temperature(),
-                        "nothing committed: a completion of " + n + " token(s) with empty proofs, as prime-rl stores them (not checked)", null);
+                        "nothing committed: a completion of " + n + " token(s) with empty proofs, as prime-rl stores them (not checked)", null, 0, 0);
             }
             return SampleResult.badInput(s, layout, 0, "no commits for a completion of " + n + " tokens");
         }
@@ -96,7 +96,9 @@ public final class SampleVerifier {
         int[] seq = new int[p + n - 1];
         System.arraycopy(s.prompt(), 0, seq, 0, p);
         System.arraycopy(s.completion(), 0, seq, p, n - 1);
+        long t0 = System.nanoTime();
         HiddenStates states = recompute(model, seq, st.mode());
+        long t1 = System.nanoTime();
         VerificationReport best = null;
         PositionConvention bestConv = null;
         List<String> why = new ArrayList<>();
@@ -122,15 +124,18 @@ public final class SampleVerifier {
                 }
             }
         }
+        long prefillNanos = t1 - t0;
+        long checkNanos = System.nanoTime() - t1;
         int failed = best.failures().size();
         if (!passed.isEmpty()) {
             String note = "commits pass with positions " + bestConv.wireName() + (passed.size() > 1 ? " (and also " + passed.get(1).wireName() + ")"
                     : fit.size() > 1 ? " (not " + fit.stream().filter(c -> !passed.contains(c)).findFirst().orElseThrow().wireName() + ")" : "");
             return new SampleResult(s.index(), Verdict.ACCEPT, true, bestConv, layout, p, n, commits.size(), 0, SampleResult.worst(best),
-                    SampleResult.worstStrict(best), s.seed(), s.temperature(), note, best);
+                    SampleResult.worstStrict(best), s.seed(), s.temperature(), note, best, prefillNanos, checkNanos);
         }
         return new SampleResult(s.index(), Verdict.REJECT, true, bestConv, layout, p, n, commits.size(), failed, SampleResult.worst(best),
-                SampleResult.worstStrict(best), s.seed(), s.temperature(), "rejected: " + String.join("; ", why) + "; policy: " + st.policy().source(), best);
+                SampleResult.worstStrict(best), s.seed(), s.temperature(), "rejected: " + String.join("; ", why) + "; policy: " + st.policy().source(), best,
+                prefillNanos, checkNanos);
     }
 
     /**

@@ -161,9 +161,11 @@ final class ValidateCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, FileResult r, double secs) {
         long unchecked = r.results().stream().filter(s -> s.verdict() == Verdict.ACCEPT && !s.checked()).count();
-        out.printf(Locale.ROOT, "%s: %s, %d samples, %d failing%s, input_flops %.3e, output_flops %.3e (%s, %.2f s)%n", r.file(),
+        out.printf(Locale.ROOT, "%s: %s, %d samples, %d failing%s, input_flops %.3e, output_flops %.3e (%s, %.2f s: prefill %.2f s, "
+                        + "commit checks %.2f s, reading %.2f s)%n", r.file(),
                 r.status().toUpperCase(Locale.ROOT), r.samples(), r.failingIndices().size(),
-                unchecked > 0 ? ", " + unchecked + " accepted unchecked (nothing committed)" : "", r.inputFlops(), r.outputFlops(), r.format(), secs);
+                unchecked > 0 ? ", " + unchecked + " accepted unchecked (nothing committed)" : "", r.inputFlops(), r.outputFlops(), r.format(), secs,
+                r.prefillNanos() / 1e9, r.checkNanos() / 1e9, (r.nanos() - r.prefillNanos() - r.checkNanos()) / 1e9);
         if (r.error() != null) {
             out.println("  error: " + r.error());
         }
