@@ -217,7 +217,7 @@ final class ParquetRollouts {
         PrimitiveType pt = g.getType().getType(name).asPrimitiveType();
         return switch (pt.getPrimitiveTypeName()) {
             case DOUBLE -> g.getDouble(name, 0);
-            case FLOAT -> g.getFloat(name, 0);
+            case FLOAT -> Double.parseDouble(Float.toString(g.getFloat(name, 0)));   // the float as written (0.6, not 0.6000000238)
             case INT32 -> g.getInteger(name, 0);
             case INT64 -> g.getLong(name, 0);
             default -> throw new BadRow(name + " is " + pt.getPrimitiveTypeName().name().toLowerCase(java.util.Locale.ROOT) + ", expected a number");
