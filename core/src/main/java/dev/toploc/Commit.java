@@ -88,6 +88,11 @@ public final class Commit {
         return parse(bytes, encoding, expectedK, "commit");
     }
 
+    /** As {@link #fromBytes(byte[], CommitEncoding, int)}, naming the commit {@code what} in errors. */
+    static Commit fromBytes(byte[] bytes, CommitEncoding encoding, int expectedK, String what) throws CommitFormatException {
+        return parse(bytes, encoding, expectedK, what);
+    }
+
     /**
      * Parses base64 text (standard or URL-safe alphabet, padding optional; surrounding whitespace
      * ignored) and requires exactly {@code expectedK} coefficients ({@code -1}: any).

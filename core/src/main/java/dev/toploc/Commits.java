@@ -105,6 +105,38 @@ public final class Commits {
         return v.stats(v.topK(commit.k()), commit);
     }
 
+    /**
+     * Measures {@code commit} against one chunk of recomputed {@code states} under {@code ties}: the strict
+     * (reference-compatible) statistics and, when the rule is tolerant, the tie-tolerant ones
+     * ({@link TieRule}); for a strict rule both are the same.
+     */
+    public static Measured checkChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Commit commit, TieRule ties)
+            throws InvalidStatesException {
+        ChunkValues v = ChunkValues.of(states, chunk, spec);
+        return v.measure(v.topK(commit.k()), commit, ties);
+    }
+
+    /** As {@link #checkChunk(HiddenStates, ChunkPlan.Chunk, CommitSpec, Commit, TieRule)} on a flat chunk of patterns of {@code dtype}. */
+    public static Measured checkPatterns(short[] patterns, int off, int len, Dtype dtype, Commit commit, TieRule ties) throws InvalidStatesException {
+        ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
+        return v.measure(v.topK(commit.k()), commit, ties);
+    }
+
+    /**
+     * A chunk measured both ways.
+     *
+     * @param strict    the verifier's own top-k (ties to the lower index), as the reference measures
+     * @param tolerant  the best over the top-k sets the tie admits ({@link TieRule}); equals {@code strict}
+     *                  under a strict rule or when there is no tie
+     * @param tiedSlots r: the positions filled from the tie window (0 under a strict rule)
+     * @param window    how many indices of the chunk were in the tie window (0 under a strict rule)
+     */
+    public record Measured(ChunkStats strict, ChunkStats tolerant, int tiedSlots, int window) {
+    }
+
+    /** Tie windows with more indices than this are not searched: the strict statistics are used (never more lenient). */
+    static final int MAX_WINDOW_INDICES = 1 << 16;
+
     /** Measures {@code commit} against a flat chunk of patterns of {@code dtype}. */
     public static ChunkStats checkPatterns(short[] patterns, int off, int len, Dtype dtype, Commit commit) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
@@ -287,6 +319,11 @@ public final class Commits {
 
 
         ChunkStats stats(int[] idx, Commit commit) {
+            return summarize(idx, claimed(idx, commit));
+        }
+
+        /** The commit's values {@code P(i mod m)} at each of {@code idx}. */
+        int[] claimed(int[] idx, Commit commit) {
             int k = idx.length;
             int[] claimed = new int[k];
             long[] c = commit.coefficientsUnsafe();
@@ -307,6 +344,92 @@ public final class Commits {
                     claimed[i] = (int) f.evaluate(c, idx[i] % commit.modulus());
                 }
             }
+            return claimed;
+        }
+
+        long magnitude(int i) {
+            return Integer.toUnsignedLong(pattern(i)) & (dtype == Dtype.FP32 ? 0x7FFFFFFFL : dtype.magnitudeMask());
+        }
+
+        /**
+         * Strict and (under a tolerant rule) tie-tolerant statistics: {@code idx} is the verifier's own top-k.
+         * The window is every index whose magnitude lies in {@code [t - w, t + w]} for the k-th magnitude t;
+         * positions of {@code idx} above it are compared as always, and the other r are the best r window
+         * indices: exponent matches first (smallest mantissa error, then matching sign, then lower index),
+         * then mismatches (matching sign, then lower index).
+         */
+        Measured measure(int[] idx, Commit commit, TieRule ties) {
+            int k = idx.length;
+            int[] claimedTop = claimed(idx, commit);
+            ChunkStats strict = summarize(idx, claimedTop);
+            if (!ties.tolerant()) {
+                return new Measured(strict, strict, 0, 0);
+            }
+            long t = Long.MAX_VALUE;
+            for (int i : idx) {
+                t = Math.min(t, magnitude(i));
+            }
+            long lo = Math.max(0, t - ties.window());
+            long hi = t + ties.window();
+            int above = 0;
+            for (int i : idx) {
+                if (magnitude(i) > hi) {
+                    above++;
+                }
+            }
+            int r = k - above;
+            int count = 0;
+            for (int i = 0; i < len; i++) {
+                long mg = magnitude(i);
+                if (mg >= lo && mg <= hi) {
+                    count++;
+                }
+            }
+            if (count == r || count > MAX_WINDOW_INDICES) {
+                return new Measured(strict, strict, r, count);
+            }
+            int[] cand = new int[count];
+            for (int i = 0, n = 0; i < len; i++) {
+                long mg = magnitude(i);
+                if (mg >= lo && mg <= hi) {
+                    cand[n++] = i;
+                }
+            }
+            int[] cl = claimed(cand, commit);
+            int bits = dtype.bits();
+            long validMask = bits == 32 ? 0xFFFFFFFFL : (1L << bits) - 1;
+            long[] keys = new long[count];
+            for (int j = 0; j < count; j++) {
+                int own = pattern(cand[j]);
+                int theirs = cl[j];
+                boolean valid = (Integer.toUnsignedLong(theirs) & ~validMask) == 0;
+                boolean expMatch = valid && dtype.exponent(own) == dtype.exponent(theirs);
+                boolean signMatch = valid && dtype.sign(own) == dtype.sign(theirs);
+                long err = expMatch ? Math.abs(dtype.mantissa(own) - dtype.mantissa(theirs)) : 0;
+                // primary: exponent match; then mantissa error (< 2^24); then sign; then the candidate's rank j (< 2^17)
+                keys[j] = ((expMatch ? 0L : 1L) << 62) | (err << 24) | ((signMatch ? 0L : 1L) << 23) | j;
+            }
+            Arrays.sort(keys);
+            int[] pos = new int[k];
+            int[] cla = new int[k];
+            int n = 0;
+            for (int i = 0; i < k; i++) {
+                if (magnitude(idx[i]) > hi) {
+                    pos[n] = idx[i];
+                    cla[n++] = claimedTop[i];
+                }
+            }
+            for (int j = 0; j < r; j++) {
+                int c = (int) (keys[j] & ((1 << 23) - 1));
+                pos[n] = cand[c];
+                cla[n++] = cl[c];
+            }
+            return new Measured(strict, summarize(pos, cla), r, count);
+        }
+
+        /** Statistics of the k positions {@code idx} (chunk-relative) against the commit's values {@code claimed} there. */
+        ChunkStats summarize(int[] idx, int[] claimed) {
+            int k = idx.length;
             int bits = dtype.bits();
             long validMask = bits == 32 ? 0xFFFFFFFFL : (1L << bits) - 1;
             int expMismatches = 0;

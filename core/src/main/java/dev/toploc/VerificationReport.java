@@ -11,11 +11,23 @@ public record VerificationReport(List<ChunkResult> chunks, List<String> sequence
     /**
      * One chunk's measurement and verdict.
      *
-     * @param violations the policy checks it failed (empty: passed)
+     * @param stats       what the policy judged: the tie-tolerant statistics under a tolerant {@link TieRule},
+     *                    else the strict ones
+     * @param violations  the policy checks it failed (empty: passed)
+     * @param strictStats the reference-compatible statistics (the verifier's own tie choice); the same as
+     *                    {@code stats} under a strict rule
      */
-    public record ChunkResult(ChunkPlan.Chunk chunk, ChunkStats stats, List<String> violations) {
+    public record ChunkResult(ChunkPlan.Chunk chunk, ChunkStats stats, List<String> violations, ChunkStats strictStats) {
         public ChunkResult {
             violations = List.copyOf(violations);
+            if (strictStats == null) {
+                strictStats = stats;
+            }
+        }
+
+        /** A strict measurement: {@code strictStats} is {@code stats}. */
+        public ChunkResult(ChunkPlan.Chunk chunk, ChunkStats stats, List<String> violations) {
+            this(chunk, stats, violations, stats);
         }
 
         public boolean passed() {

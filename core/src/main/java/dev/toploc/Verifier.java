@@ -33,6 +33,16 @@ public final class Verifier {
      */
     public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                            AcceptancePolicy policy) throws CommitFormatException, InvalidStatesException {
+        return check(states, plan, spec, commits, policy, TieRule.STRICT);
+    }
+
+    /**
+     * As {@link #check(HiddenStates, ChunkPlan, CommitSpec, List, AcceptancePolicy)}, measuring ties at the
+     * k-th magnitude by {@code ties}: under a tolerant rule the policy judges the tie-tolerant statistics and
+     * each chunk keeps the strict ones beside them ({@link VerificationReport.ChunkResult#strictStats()}).
+     */
+    public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                           AcceptancePolicy policy, TieRule ties) throws CommitFormatException, InvalidStatesException {
         if (commits.size() != plan.size()) {
             long prefill = plan.chunks().stream().filter(ChunkPlan.Chunk::prefill).count();
             throw new CommitFormatException("commit count " + commits.size() + " does not match the chunk plan's "
@@ -51,8 +61,8 @@ public final class Verifier {
         }
         Commits.checkShape(states, plan, spec);
         VerificationReport.ChunkResult[] results = Parallel.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
-            ChunkStats stats = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i));
-            return new VerificationReport.ChunkResult(plan.chunk(i), stats, policy.violations(stats));
+            Commits.Measured m = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i), ties);
+            return new VerificationReport.ChunkResult(plan.chunk(i), m.tolerant(), policy.violations(m.tolerant()), m.strict());
         });
         List<VerificationReport.ChunkResult> list = List.of(results);
         return new VerificationReport(list, policy.sequenceViolations(list.stream().map(VerificationReport.ChunkResult::stats).toList()), policy);

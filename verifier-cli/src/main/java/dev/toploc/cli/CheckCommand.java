@@ -9,7 +9,6 @@ import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,8 +26,15 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ActivationsOptions in;
 
-    @Option(names = "--proofs", required = true, paramLabel = "FILE", description = "base64 commits, one per line")
+    @Option(names = "--proofs", required = true, paramLabel = "FILE", description = "commits: one base64 per line, concatenated base64, binary records or a JSON list")
     Path proofs;
+
+    @Option(names = "--proofs-layout", defaultValue = "auto", description = "auto, lines, base64-concat, binary or json (default ${DEFAULT-VALUE})")
+    String proofsLayout;
+
+    @Option(names = "--ties", defaultValue = "tolerant", description = "strict, tolerant or tolerant:W (default ${DEFAULT-VALUE}: the prover's "
+            + "choice among values tied at the k-th magnitude is not a mismatch; strict: the reference's measurement)")
+    String ties;
 
     @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
     String device;
@@ -50,13 +56,9 @@ final class CheckCommand implements Callable<Integer> {
     private int check(PrintWriter out) throws Exception {
         HiddenStates s = in.states();
         CommitSpec spec = in.spec();
-        List<String> lines = Inputs.proofs(proofs);
-        List<Commit> commits = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), spec.topK(), "commit " + i + " (line " + (i + 1) + ")"));
-        }
+        List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
         AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
-        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy);
+        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties));
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
         } else {

@@ -50,6 +50,19 @@ final class Inputs {
         return keys;
     }
 
+    /**
+     * Commits of {@code spec} stored in any layout the Python stack used ({@link dev.toploc.Proofs}: one base64
+     * per line, concatenated base64, binary records, a JSON list), read from a regular file of at most
+     * {@link dev.toploc.Proofs#MAX_BYTES}.
+     */
+    static dev.toploc.Proofs.Parsed commits(Path file, String layout, dev.toploc.CommitSpec spec) throws IOException, dev.toploc.CommitFormatException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new IOException("proofs file " + file + " is not a regular file");
+        }
+        byte[] data = read(file, dev.toploc.Proofs.MAX_BYTES, "proofs file");
+        return dev.toploc.Proofs.read(data, dev.toploc.Proofs.Layout.fromWireName(layout), spec, "proofs file " + file.getFileName());
+    }
+
     /** Base64 commits, one per line (blank lines and lines starting with # ignored). */
     static List<String> proofs(Path file) throws IOException {
         List<String> out = new ArrayList<>();

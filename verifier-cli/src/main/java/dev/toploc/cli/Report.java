@@ -90,6 +90,13 @@ final class Report {
             o.put("signMismatches", c.stats().signMismatches());
             putNum(o, "mantErrMean", c.stats().mantErrMean());
             putNum(o, "mantErrMedian", c.stats().mantErrMedian());
+            if (!c.strictStats().equals(c.stats())) {   // tie-tolerant: the reference-compatible statistics beside
+                ObjectNode st = o.putObject("strict");
+                st.put("expMismatches", c.strictStats().expMismatches());
+                st.put("signMismatches", c.strictStats().signMismatches());
+                putNum(st, "mantErrMean", c.strictStats().mantErrMean());
+                putNum(st, "mantErrMedian", c.strictStats().mantErrMedian());
+            }
             o.put("passed", c.passed());
             ArrayNode v = o.putArray("violations");
             c.violations().forEach(v::add);

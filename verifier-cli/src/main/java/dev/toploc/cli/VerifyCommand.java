@@ -57,8 +57,24 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a machine-readable report")
     boolean json;
 
-    @Option(names = "--proofs", paramLabel = "FILE", description = "interop: base64 commits, one per line (no attestation)")
+    @Option(names = "--proofs", paramLabel = "FILE", description = "interop: bare commits (no attestation): one base64 per line, concatenated base64, binary records or a JSON list")
     Path proofs;
+
+    @Option(names = "--proofs-layout", defaultValue = "auto", description = "interop: auto, lines, base64-concat, binary or json (default ${DEFAULT-VALUE})")
+    String proofsLayout;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "interop: the proofs' dtype, bf16 or fp16 (fp16 checkpoints give fp16 proofs; default ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--ties", defaultValue = "tolerant", description = "interop: strict, tolerant or tolerant:W (default ${DEFAULT-VALUE}: "
+            + "the prover's choice among values tied at the k-th magnitude is not a mismatch; see docs/commit-format.md)")
+    String ties;
+
+    @Option(names = "--eos", defaultValue = "-1", paramLabel = "ID", description = "interop: the EOS token id (with a replay: a completion ending in it must end there plausibly)")
+    int eos;
+
+    @Option(names = "--max-tokens", defaultValue = "-1", paramLabel = "N", description = "interop: the generation's length limit (with a replay: a completion not ending in EOS must be exactly this long)")
+    int maxTokens;
 
     @Option(names = "--prompt-ids", paramLabel = "IDS", description = "interop: prompt token ids")
     String promptIds;
@@ -66,7 +82,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--completion-ids", paramLabel = "IDS", description = "interop: completion token ids")
     String completionIds;
 
-    @Option(names = "--positions", defaultValue = "decode-steps", description = "interop: produced or decode-steps (default ${DEFAULT-VALUE}, as vLLM hooks)")
+    @Option(names = "--positions", defaultValue = "auto", description = "interop: auto, produced or decode-steps (default ${DEFAULT-VALUE}: "
+            + "both tried, accepted when one passes, the one that passed reported; a replay needs it explicit)")
     String positions;
 
     @Option(names = "--prefill-chunk", description = "interop: the first commit covers the prompt (skip_prefill=False)")
@@ -92,8 +109,15 @@ final class VerifyCommand implements Callable<Integer> {
             if (attestation != null) {
                 throw new IllegalArgumentException("give either an attestation or --proofs, not both");
             }
+            if (sampling.equals("none") || noReplay) {
+                return bareProofs(out, err, m);
+            }
+            if (positions.equals("auto")) {
+                throw new IllegalArgumentException("--sampling " + sampling + " replays the tokens: give --positions produced or decode-steps "
+                        + "(auto is for the commits alone)");
+            }
             a = interop();
-            replay = sampling.equals("none") || noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
+            replay = null;
         } else {
             if (attestation == null) {
                 throw new IllegalArgumentException("missing ATTESTATION (or --proofs FILE for bare commits)");
@@ -157,6 +181,30 @@ final class VerifyCommand implements Callable<Integer> {
         return Toploc.ACCEPTED;
     }
 
+    /** --proofs without a replay: the rollouts library's sample check (every layout, --positions auto). */
+    private int bareProofs(PrintWriter out, PrintWriter err, ComputeMode m) throws Exception {
+        if (promptIds == null || completionIds == null) {
+            throw new IllegalArgumentException("--proofs needs --prompt-ids and --completion-ids");
+        }
+        int[] p = TokenIds.parse(promptIds, "--prompt-ids");
+        int[] c = TokenIds.parse(completionIds, "--completion-ids");
+        CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
+        AcceptancePolicy policy;
+        if (policyFile != null) {
+            PolicyFile pf = PolicyFile.read(policyFile);
+            pf.requireFits(spec);
+            policy = pf.policy();
+        } else {
+            policy = AcceptancePolicy.defaults(spec);
+            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
+                    + "(see docs/calibration.md)");
+        }
+        var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, policy, ties);
+        try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json);
+        }
+    }
+
     /** Builds an unsigned claim from --proofs and token ids. */
     private InferenceAttestation interop() throws Exception {
         if (promptIds == null || completionIds == null) {
@@ -164,12 +212,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
         int[] p = TokenIds.parse(promptIds, "--prompt-ids");
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
-        CommitSpec spec = new CommitSpec(Dtype.BF16, topk, chunk);
-        List<String> lines = Inputs.proofs(proofs);
-        List<Commit> commits = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), topk, "commit " + i + " (" + proofs.getFileName() + " line " + (i + 1) + ")"));
-        }
+        CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
+        List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
         double temperature = 0;
         long seed = 0;
         if (!sampling.equals("none") && !sampling.equals("greedy")) {
@@ -187,6 +231,16 @@ final class VerifyCommand implements Callable<Integer> {
         }
         return new InferenceAttestation(new InferenceAttestation.ModelRef("(unattested)", List.of(), List.of(), "0".repeat(64), "0".repeat(64)),
                 p, c, spec, PositionConvention.fromWireName(positions), prefillChunk, commits,
-                new InferenceAttestation.SamplingRef(temperature, seed, c.length, -1, "length"), "unknown", "", "");
+                new InferenceAttestation.SamplingRef(temperature, seed, maxTokens >= 0 ? maxTokens : c.length, eos,
+                        eos >= 0 && c[c.length - 1] == eos ? "eos" : "length"), "unknown", "", "");
+    }
+
+    /** Proofs of the Python stack are bf16 or fp16 (the model's dtype); other commit dtypes come only in attestations. */
+    static Dtype proofsDtype(String name) {
+        Dtype d = Dtype.fromWireName(name);
+        if (d != Dtype.BF16 && d != Dtype.FP16) {
+            throw new IllegalArgumentException("--dtype " + name + ": proofs are bf16 or fp16 (the model's dtype)");
+        }
+        return d;
     }
 }

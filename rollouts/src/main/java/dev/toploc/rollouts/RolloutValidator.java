@@ -1,0 +1,183 @@
+package dev.toploc.rollouts;
+
+import dev.toploc.Proofs;
+import dev.toploc.runtime.Model;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Validates a rollout file: every row's proofs against the verifier's own prefill ({@link SampleVerifier}),
+ * streamed (one Parquet row group, one JSON line at a time), with the per-file result the protocol's
+ * validator reports ({@link FileResult}: status, failing indices, input and output FLOPs).
+ *
+ * <p>Formats: Parquet (found by its {@code PAR1} magic), JSON lines ({@code .jsonl}/{@code .ndjson}, or a
+ * first non-blank character {@code &#123;}), and a bare proofs file of one sample
+ * ({@link #validateProofs}, the ids given by the caller). Only regular files are read. A malformed row is a
+ * per-sample bad-input result and reading goes on; a file that cannot be read (to its end) keeps the
+ * results so far and names why in {@link FileResult#error()}.
+ *
+ * <p>Library code for every front end (the CLI's {@code validate}, a Spark job, an HTTP validator): no
+ * output, no global state; settings and the model are passed in. Not thread-safe per call only in that
+ * the model's prefill uses the machine's cores itself.
+ */
+public final class RolloutValidator {
+    private RolloutValidator() {
+    }
+
+    /** How a file is stored. */
+    public enum Format {
+        PARQUET("parquet"), JSONL("jsonl"), PROOFS("proofs");
+
+        private final String wireName;
+
+        Format(String wireName) {
+            this.wireName = wireName;
+        }
+
+        public String wireName() {
+            return wireName;
+        }
+    }
+
+    /** The file's format by content (Parquet magic, JSON object) and name. */
+    public static Format detect(Path file) throws IOException {
+        byte[] head = new byte[4096];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1') {
+            return Format.PARQUET;
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
+            return Format.JSONL;
+        }
+        for (int i = 0; i < n; i++) {
+            if (head[i] != ' ' && head[i] != '\t' && head[i] != '\r' && head[i] != '\n') {
+                return head[i] == '{' ? Format.JSONL : Format.PROOFS;
+            }
+        }
+        return Format.PROOFS;
+    }
+
+    /** Validates a Parquet or JSON-lines rollout file. */
+    public static FileResult validate(Path file, Columns columns, Settings settings, Model model) {
+        String name = file.toString();
+        String problem = regularFileProblem(file);
+        if (problem != null) {
+            return new Run(name, "unknown", settings, model).finish(problem);
+        }
+        Format f;
+        try {
+            f = detect(file);
+        } catch (IOException e) {
+            return new Run(name, "unknown", settings, model).finish("cannot read: " + e.getMessage());
+        }
+        Run run = new Run(name, f.wireName(), settings, model);
+        try {
+            switch (f) {
+                case PARQUET -> ParquetRollouts.read(file, columns, run::accept);
+                case JSONL -> JsonLinesRollouts.read(file, columns, run::accept);
+                case PROOFS -> {
+                    return run.finish("neither Parquet nor JSON lines: a bare proofs file needs the sample's token ids "
+                            + "(--prompt-ids and --completion-ids)");
+                }
+            }
+        } catch (RolloutFormatException e) {
+            return run.finish(e.getMessage());
+        } catch (IOException e) {
+            return run.finish("cannot read: " + e.getMessage());
+        }
+        return run.finish(null);
+    }
+
+    /** Validates a bare proofs file (any {@link Proofs} layout) of one sample whose ids are given. */
+    public static FileResult validateProofs(Path file, int[] prompt, int[] completion, Settings settings, Model model) {
+        Run run = new Run(file.toString(), Format.PROOFS.wireName(), settings, model);
+        String problem = regularFileProblem(file);
+        if (problem != null) {
+            return run.finish(problem);
+        }
+        try {
+            long size = Files.size(file);
+            if (size > Proofs.MAX_BYTES) {
+                return run.finish(size + " bytes exceeds the proofs limit of " + Proofs.MAX_BYTES);
+            }
+            run.accept(new Row(0, new Sample(0, prompt, completion, Files.readAllBytes(file), null, null), null));
+        } catch (IOException e) {
+            return run.finish("cannot read: " + e.getMessage());
+        }
+        return run.finish(null);
+    }
+
+    /** Validates rows read elsewhere (a Spark partition, an HTTP upload), as one file named {@code name}. */
+    public static FileResult validateRows(String name, String format, Iterable<Row> rows, Settings settings, Model model) {
+        Run run = new Run(name, format, settings, model);
+        for (Row r : rows) {
+            run.accept(r);
+        }
+        return run.finish(null);
+    }
+
+    private static String regularFileProblem(Path file) {
+        if (!Files.exists(file)) {
+            return "not found";
+        }
+        if (!Files.isRegularFile(file)) {
+            return "not a regular file";
+        }
+        return null;
+    }
+
+    /** One file's accumulation. */
+    private static final class Run {
+        final String name;
+        final String format;
+        final Settings settings;
+        final Model model;
+        final long parameters;
+        final List<SampleResult> results = new ArrayList<>();
+        final List<Integer> failing = new ArrayList<>();
+        long promptTokens;
+        long completionTokens;
+        final long started = System.nanoTime();
+
+        Run(String name, String format, Settings settings, Model model) {
+            this.name = name;
+            this.format = format;
+            this.settings = settings;
+            this.model = model;
+            this.parameters = ModelFlops.parameters(model.config());
+        }
+
+        void accept(Row row) {
+            SampleResult r;
+            if (row.sample() == null) {
+                r = new SampleResult(row.index(), Verdict.BAD_INPUT, false, null, null, 0, 0, 0, 0, null, null, null, null, row.problem(), null, 0, 0);
+            } else {
+                Sample s = row.sample();
+                promptTokens += s.prompt().length;
+                completionTokens += s.completion().length;
+                r = SampleVerifier.verify(s, settings, model);
+            }
+            if (r.verdict() != Verdict.ACCEPT) {
+                failing.add(row.index());
+            }
+            results.add(new SampleResult(r.index(), r.verdict(), r.checked(), r.positions(), r.layout(), r.promptTokens(), r.completionTokens(),
+                    r.commits(), r.failedChunks(), r.worst(), r.worstStrict(), r.seed(), r.temperature(), r.reason(), null,   // reports not kept
+                    r.prefillNanos(), r.checkNanos()));
+        }
+
+        FileResult finish(String error) {
+            return new FileResult(name, format, error == null && failing.isEmpty(), results.size(), failing,
+                    ModelFlops.flops(parameters, promptTokens), ModelFlops.flops(parameters, completionTokens), results, error,
+                    System.nanoTime() - started);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.toploc.cli;
+
+import dev.toploc.AcceptancePolicy;
+import dev.toploc.CommitSpec;
+import dev.toploc.rollouts.Columns;
+import dev.toploc.rollouts.FileResult;
+import dev.toploc.rollouts.ResultJson;
+import dev.toploc.rollouts.ResultTable;
+import dev.toploc.rollouts.RolloutValidator;
+import dev.toploc.rollouts.SampleResult;
+import dev.toploc.rollouts.Settings;
+import dev.toploc.rollouts.Verdict;
+import dev.toploc.runtime.ComputeMode;
+import dev.toploc.runtime.Model;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code toploc validate}: rollout files of the Python stack (prime-rl Parquet, JSON lines, bare proofs)
+ * against the verifier's own prefill; the work is the rollouts library's {@link RolloutValidator}.
+ */
+@Command(name = "validate", description = "Validate rollout files (Parquet, JSON lines, or bare proofs with --prompt-ids/--completion-ids) "
+        + "by recomputing each sample's prefill. Exit 0 every sample accepted, 1 any rejected, 2 bad input (and none rejected).")
+final class ValidateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "rollout files")
+    List<Path> files;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "the weights you trust (HuggingFace folder)")
+    Path model;
+
+    @Option(names = "--json", description = "print one JSON object per file")
+    boolean json;
+
+    @Option(names = "-o", paramLabel = "FILE", description = "write the per-sample table (.parquet or .jsonl); never overwrites")
+    Path output;
+
+    @Option(names = "--prompt-column", defaultValue = "input_tokens", description = "prompt ids column (default ${DEFAULT-VALUE}, prime-rl)")
+    String promptColumn;
+
+    @Option(names = "--completion-column", defaultValue = "output_tokens", description = "completion ids column (default ${DEFAULT-VALUE})")
+    String completionColumn;
+
+    @Option(names = "--proofs-column", defaultValue = "proofs", description = "proofs column (default ${DEFAULT-VALUE})")
+    String proofsColumn;
+
+    @Option(names = "--seed-column", defaultValue = "seed", description = "seed column, read when present (default ${DEFAULT-VALUE})")
+    String seedColumn;
+
+    @Option(names = "--temperature-column", defaultValue = "temperature", description = "temperature column, read when present (default ${DEFAULT-VALUE})")
+    String temperatureColumn;
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS", description = "bare proofs files: the sample's prompt ids")
+    String promptIds;
+
+    @Option(names = "--completion-ids", paramLabel = "IDS", description = "bare proofs files: the sample's completion ids")
+    String completionIds;
+
+    @Option(names = "--positions", defaultValue = "auto", description = "auto, produced or decode-steps (default ${DEFAULT-VALUE})")
+    String positions;
+
+    @Option(names = "--ties", defaultValue = "tolerant", description = "strict, tolerant or tolerant:W (default ${DEFAULT-VALUE})")
+    String ties;
+
+    @Option(names = "--proofs-layout", defaultValue = "auto", description = "auto, lines, base64-concat, binary or json (default ${DEFAULT-VALUE})")
+    String proofsLayout;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "the proofs' dtype, bf16 or fp16 (default ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--topk", defaultValue = "128", description = "k (default ${DEFAULT-VALUE})")
+    int topk;
+
+    @Option(names = "--chunk", defaultValue = "32", description = "decode chunk size (default ${DEFAULT-VALUE})")
+    int chunk;
+
+    @Option(names = "--prefill-chunk", description = "the first commit covers the prompt (skip_prefill=False)")
+    boolean prefillChunk;
+
+    @Option(names = "--mode", defaultValue = "fp32", description = "recompute in fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
+    String device;
+
+    @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
+    Path policyFile;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = command.commandLine().getOut();
+        PrintWriter err = command.commandLine().getErr();
+        CommitSpec spec = new CommitSpec(VerifyCommand.proofsDtype(dtype), topk, chunk);
+        String outFormat = null;
+        if (output != null) {
+            outFormat = ResultTable.formatFor(output.getFileName().toString());
+            if (outFormat == null) {
+                throw new IllegalArgumentException("-o " + output + ": the table is written as .parquet or .jsonl (by extension)");
+            }
+            if (java.nio.file.Files.exists(output)) {
+                throw new java.nio.file.FileAlreadyExistsException(output.toString(), null, "refusing to overwrite an existing file");
+            }
+        }
+        if ((promptIds == null) != (completionIds == null)) {
+            throw new IllegalArgumentException("--prompt-ids and --completion-ids go together (for bare proofs files)");
+        }
+        AcceptancePolicy policy;
+        if (policyFile != null) {
+            PolicyFile pf = PolicyFile.read(policyFile);
+            pf.requireFits(spec);
+            policy = pf.policy();
+        } else {
+            policy = AcceptancePolicy.defaults(spec);
+            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
+                    + "(see docs/calibration.md)");
+        }
+        Settings settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, ComputeMode.fromWireName(mode), policy, ties);
+        Columns columns = new Columns(promptColumn, completionColumn, proofsColumn, seedColumn, temperatureColumn);
+        List<FileResult> results = new ArrayList<>();
+        try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            for (Path f : files) {
+                long t0 = System.nanoTime();
+                FileResult r = promptIds != null
+                        ? RolloutValidator.validateProofs(f, TokenIds.parse(promptIds, "--prompt-ids"), TokenIds.parse(completionIds, "--completion-ids"),
+                                settings, mdl)
+                        : RolloutValidator.validate(f, columns, settings, mdl);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                results.add(r);
+                if (json) {
+                    out.println(ResultJson.JSON.writeValueAsString(ResultJson.file(r)));
+                } else {
+                    print(out, r, secs);
+                }
+            }
+        }
+        if (output != null) {
+            String fmt = outFormat;
+            SafeFiles.write(output, false, false, o -> {
+                if (fmt.equals("parquet")) {
+                    ResultTable.writeParquet(o, results);
+                } else {
+                    ResultTable.writeJsonLines(o, results);
+                }
+            });
+        }
+        boolean rejected = results.stream().anyMatch(FileResult::anyRejected);
+        boolean bad = results.stream().anyMatch(FileResult::anyBadInput);
+        return rejected ? Toploc.REJECTED : bad ? Toploc.BAD_INPUT : Toploc.ACCEPTED;
+    }
+
+    private static void print(PrintWriter out, FileResult r, double secs) {
+        long unchecked = r.results().stream().filter(s -> s.verdict() == Verdict.ACCEPT && !s.checked()).count();
+        out.printf(Locale.ROOT, "%s: %s, %d samples, %d failing%s, input_flops %.3e, output_flops %.3e (%s, %.2f s: prefill %.2f s, "
+                        + "commit checks %.2f s, reading %.2f s)%n", r.file(),
+                r.status().toUpperCase(Locale.ROOT), r.samples(), r.failingIndices().size(),
+                unchecked > 0 ? ", " + unchecked + " accepted unchecked (nothing committed)" : "", r.inputFlops(), r.outputFlops(), r.format(), secs,
+                r.prefillNanos() / 1e9, r.checkNanos() / 1e9, (r.nanos() - r.prefillNanos() - r.checkNanos()) / 1e9);
+        if (r.error() != null) {
+            out.println("  error: " + r.error());
+        }
+        for (SampleResult s : r.results()) {
+            if (s.verdict() != Verdict.ACCEPT) {
+                out.printf("  sample %d: %s: %s%n", s.index(), s.verdict().wireName(), s.reason());
+            }
+        }
+    }
+}
