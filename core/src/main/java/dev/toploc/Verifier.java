@@ -1,6 +1,5 @@
 package dev.toploc;
 
-import dev.toploc.internal.Parallel;
 import java.util.List;
 
 /**
@@ -33,6 +32,12 @@ public final class Verifier {
      */
     public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                            AcceptancePolicy policy) throws CommitFormatException, InvalidStatesException {
+        return check(states, plan, spec, commits, policy, Compute.defaults());
+    }
+
+    /** As {@link #check(HiddenStates, ChunkPlan, CommitSpec, List, AcceptancePolicy)}, on {@code compute} (the report does not depend on it). */
+    public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                           AcceptancePolicy policy, Compute compute) throws CommitFormatException, InvalidStatesException {
         if (commits.size() != plan.size()) {
             long prefill = plan.chunks().stream().filter(ChunkPlan.Chunk::prefill).count();
             throw new CommitFormatException("commit count " + commits.size() + " does not match the chunk plan's "
@@ -50,8 +55,8 @@ public final class Verifier {
             }
         }
         Commits.checkShape(states, plan, spec);
-        VerificationReport.ChunkResult[] results = Parallel.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
-            ChunkStats stats = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i));
+        VerificationReport.ChunkResult[] results = compute.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
+            ChunkStats stats = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i), compute);
             return new VerificationReport.ChunkResult(plan.chunk(i), stats, policy.violations(stats));
         });
         List<VerificationReport.ChunkResult> list = List.of(results);
@@ -64,7 +69,13 @@ public final class Verifier {
      */
     public static VerificationReport verify(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                             AcceptancePolicy policy) throws TopLocException {
-        VerificationReport report = check(states, plan, spec, commits, policy);
+        return verify(states, plan, spec, commits, policy, Compute.defaults());
+    }
+
+    /** As {@link #verify(HiddenStates, ChunkPlan, CommitSpec, List, AcceptancePolicy)}, on {@code compute} (the verdict does not depend on it). */
+    public static VerificationReport verify(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                            AcceptancePolicy policy, Compute compute) throws TopLocException {
+        VerificationReport report = check(states, plan, spec, commits, policy, compute);
         if (!report.accepted()) {
             throw new VerificationException("rejected: " + report.rejection() + "; policy: " + policy.source(), report);
         }
