@@ -3,6 +3,7 @@ package dev.toploc.runtime;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.ChunkPlan;
 import dev.toploc.CommitFormatException;
+import dev.toploc.CommitSpec;
 import dev.toploc.Compute;
 import dev.toploc.HiddenStates;
 import dev.toploc.InvalidStatesException;
@@ -44,7 +45,7 @@ import java.util.function.IntConsumer;
  * }</pre>
  */
 public final class InferenceVerifier {
-    private final AcceptancePolicy policy;
+    private final PolicySource policy;
     private final SamplingCheck sampling;
     private final ComputeMode mode;
     private final Compute compute;
@@ -69,7 +70,7 @@ public final class InferenceVerifier {
 
     /** Settings of a verifier; every one has a default. Not thread-safe; the verifiers it builds are. */
     public static final class Builder {
-        private AcceptancePolicy policy;
+        private PolicySource policy = (model, spec) -> AcceptancePolicy.defaults(spec);
         private SamplingCheck sampling = SamplingCheck.DEFAULT;
         private ComputeMode mode = ComputeMode.FP32;
         private Compute compute = Compute.defaults();
@@ -82,7 +83,13 @@ public final class InferenceVerifier {
 
         /** The commit thresholds (null, the default: {@link AcceptancePolicy#defaults} for each claim's spec). */
         public Builder policy(AcceptancePolicy p) {
-            this.policy = p;
+            this.policy = p == null ? (model, spec) -> AcceptancePolicy.defaults(spec) : (model, spec) -> p;
+            return this;
+        }
+
+        /** The commit thresholds chosen for each verification, once the model identity has been checked (a policy bound to weights). */
+        public Builder policyFor(PolicySource source) {
+            this.policy = Objects.requireNonNull(source, "source");
             return this;
         }
 
@@ -125,6 +132,17 @@ public final class InferenceVerifier {
         public InferenceVerifier build() {
             return new InferenceVerifier(this);
         }
+    }
+
+    /** Chooses the policy for one verification; called after the claim's model identity was checked, before any computation. */
+    @FunctionalInterface
+    public interface PolicySource {
+        /**
+         * The policy for a claim of {@code spec} verified against {@code model}.
+         *
+         * @throws IOException if the policy cannot be had for this model (a policy calibrated for other weights, say)
+         */
+        AcceptancePolicy policy(Model model, CommitSpec spec) throws TopLocException, IOException;
     }
 
     /** Computes final-norm states for the verifier: the CPU runtime by default, a GPU when one is given to the builder. */
@@ -194,7 +212,7 @@ public final class InferenceVerifier {
         if (identity) {
             checkIdentity(claim.model().get(), model.identity());
         }
-        AcceptancePolicy p = policy != null ? policy : AcceptancePolicy.defaults(claim.commitSpec());
+        AcceptancePolicy p = Objects.requireNonNull(policy.policy(model, claim.commitSpec()), "the policy source gave no policy");
         Report r = check(claim, model, p, identity);
         if (!r.accepted()) {
             throw rejection(r, p);

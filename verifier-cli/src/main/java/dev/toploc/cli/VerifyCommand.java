@@ -126,9 +126,6 @@ final class VerifyCommand implements Callable<Integer> {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
             }
-            if (pf != null) {
-                pf.requireModel(mdl.identity());
-            }
             if (claim.model().isEmpty()) {
                 err.println("note: bare commits name no model: the folder's weights are not checked against a digest");
             }
@@ -136,7 +133,15 @@ final class VerifyCommand implements Callable<Integer> {
             err.printf("recomputing %d positions in %s ...%n", rows, m.wireName());
             int layers = mdl.config().numLayers();
             boolean bar = System.console() != null && rows + 1 > 256;
-            InferenceVerifier verifier = InferenceVerifier.builder().policy(policy).sampling(replay).mode(m)
+            PolicyFile bound = pf;
+            InferenceVerifier verifier = InferenceVerifier.builder()
+                    .policyFor((folder, spec) -> {      // after the model identity check: a policy for other weights is refused
+                        if (bound != null) {
+                            bound.requireModel(folder.identity());
+                        }
+                        return policy;
+                    })
+                    .sampling(replay).mode(m)
                     .compute(dev.compute()).engine(dev.engine()).progress(!bar ? null : done -> {
                         int w = 30;
                         int fill = done * w / layers;
