@@ -280,7 +280,7 @@ public final class Commits {
             if (k < 1) {
                 throw new IllegalArgumentException("k = " + k + " (expected >= 1)");
             }
-            TopK.Result r = pat != null
+            TopKAccelerator.Result r = pat != null
                     ? compute.select16(pat, off, len, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude())
                     : TopK.select32(flt, off, len, k);
             if (!r.ok()) {

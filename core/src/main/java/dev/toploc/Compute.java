@@ -35,10 +35,10 @@ public final class Compute {
     private static final Compute DEFAULTS = new Compute(Runtime.getRuntime().availableProcessors(), null);
 
     private final int threads;
-    private final TopK.Accelerator topK;
+    private final TopKAccelerator topK;
     private volatile ForkJoinPool pool;
 
-    private Compute(int threads, TopK.Accelerator topK) {
+    private Compute(int threads, TopKAccelerator topK) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads = " + threads + " (expected >= 1)");
         }
@@ -57,7 +57,7 @@ public final class Compute {
     }
 
     /** This context with 16-bit top-k on {@code accelerator} ({@code null}: the CPU kernels). */
-    public Compute withTopK(TopK.Accelerator accelerator) {
+    public Compute withTopK(TopKAccelerator accelerator) {
         return new Compute(threads, accelerator);
     }
 
@@ -66,7 +66,7 @@ public final class Compute {
     }
 
     /** The top-k accelerator, when one is set. */
-    public Optional<TopK.Accelerator> topK() {
+    public Optional<TopKAccelerator> topK() {
         return Optional.ofNullable(topK);
     }
 
@@ -74,7 +74,7 @@ public final class Compute {
      * 16-bit top-k of {@code a[off, off+len)} (see {@link TopK#select16Cpu}) on this context's accelerator,
      * or on the CPU kernels when there is none.
      */
-    public TopK.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+    public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         return TopK.select16(topK, a, off, len, k, magMask, nonFinite);
     }
 

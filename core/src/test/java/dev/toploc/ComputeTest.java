@@ -26,11 +26,11 @@ class ComputeTest {
     static final int HIDDEN = 256;
 
     /** The scalar twin as a top-k device: a real kernel other than the default vector path, counting its calls. */
-    static final class ScalarTwin implements TopK.Accelerator {
+    static final class ScalarTwin implements TopKAccelerator {
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public TopK.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+        public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
             calls.incrementAndGet();
             return TopK.select16Scalar(a, off, len, k, magMask, nonFinite);
         }
@@ -109,14 +109,14 @@ class ComputeTest {
         assertSame(twin, Compute.defaults().withTopK(twin).topK().orElseThrow());
 
         // negative control: a device that selects otherwise changes the commits, so the route is the context's
-        TopK.Accelerator wrong = new TopK.Accelerator() {
+        TopKAccelerator wrong = new TopKAccelerator() {
             @Override
-            public TopK.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
-                TopK.Result r = TopK.select16Scalar(a, off, len, k, magMask, nonFinite);
+            public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+                TopKAccelerator.Result r = TopK.select16Scalar(a, off, len, k, magMask, nonFinite);
                 int[] idx = r.indices().clone();
                 idx[0] = idx[0] == 0 ? (idx[1] == 1 ? len - 1 : 1) : 0;   // still distinct, no longer the top-k
                 java.util.Arrays.sort(idx);
-                return new TopK.Result(idx, -1);
+                return new TopKAccelerator.Result(idx, -1);
             }
 
             @Override

@@ -1,5 +1,7 @@
 package dev.toploc.internal;
 
+import dev.toploc.TopKAccelerator;
+import dev.toploc.TopKAccelerator.Result;
 import java.util.Arrays;
 
 /**
@@ -31,31 +33,14 @@ public final class TopK {
     /** Blocks per k: more blocks, fewer candidates but a longer pass 1 tail of small selections. */
     static final int BLOCKS_PER_K = 8;
 
-    /** Result of a selection: {@code indices} on success, or the first non-finite index. */
-    public record Result(int[] indices, int firstNonFinite) {
-        public boolean ok() {
-            return firstNonFinite < 0;
-        }
-    }
-
     // -------------------------------------------------------------------------------------- 16-bit
-
-    /**
-     * A device that computes {@link #select16Cpu} itself, with exactly the same result (the GPU backend).
-     * Chosen per call through {@code dev.toploc.Compute}, never process-wide.
-     */
-    public interface Accelerator {
-        Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite);
-
-        String name();
-    }
 
     /**
      * Top-k of {@code a[off, off+len)} read as patterns whose magnitude is {@code a[i] & magMask}, on
      * {@code acc} ({@code null}: the CPU kernels). Requires {@code 1 <= k <= len}; a magnitude
      * {@code >= nonFinite} is reported, not selected.
      */
-    public static Result select16(Accelerator acc, short[] a, int off, int len, int k, int magMask, int nonFinite) {
+    public static Result select16(TopKAccelerator acc, short[] a, int off, int len, int k, int magMask, int nonFinite) {
         if (acc != null) {
             checkArgs(a.length, off, len, k);
             return acc.select16(a, off, len, k, magMask, nonFinite);

@@ -1,5 +1,6 @@
 package dev.toploc.runtime;
 
+import dev.toploc.TopKAccelerator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,11 +28,11 @@ import org.junit.jupiter.api.Test;
 class ConcurrentVerificationTest {
 
     /** The scalar top-k twin as the device (a real kernel other than the default vector path), counting calls. */
-    static final class ScalarTwin implements TopK.Accelerator {
+    static final class ScalarTwin implements TopKAccelerator {
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public TopK.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+        public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
             calls.incrementAndGet();
             return TopK.select16Scalar(a, off, len, k, magMask, nonFinite);
         }
