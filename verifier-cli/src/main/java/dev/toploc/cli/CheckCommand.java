@@ -3,6 +3,7 @@ package dev.toploc.cli;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.Commit;
 import dev.toploc.CommitSpec;
+import dev.toploc.Compute;
 import dev.toploc.HiddenStates;
 import dev.toploc.VerificationException;
 import dev.toploc.VerificationReport;
@@ -43,11 +44,11 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         try (Device dev = Device.select(device, command.commandLine().getErr())) {
-            return check(out);
+            return check(out, dev.compute());
         }
     }
 
-    private int check(PrintWriter out) throws Exception {
+    private int check(PrintWriter out, Compute compute) throws Exception {
         HiddenStates s = in.states();
         CommitSpec spec = in.spec();
         List<String> lines = Inputs.proofs(proofs);
@@ -56,7 +57,7 @@ final class CheckCommand implements Callable<Integer> {
             commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), spec.topK(), "commit " + i + " (line " + (i + 1) + ")"));
         }
         AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
-        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy);
+        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, compute);
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
         } else {
