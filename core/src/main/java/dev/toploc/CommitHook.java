@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hook): when the workers fall that far behind, {@code add} blocks until one finishes (back-pressure, never
  * an unbounded queue). {@link Sequence#finish()} submits the short tail chunk and returns the commits in
  * order; a chunk that could not be built (NaN, Inf) fails that sequence's {@code finish()} with a typed
- * exception and no other sequence.
+ * exception and no other sequence. Chunk boundaries and names come from {@link ChunkPlan.Layout}, the same
+ * source the verifier's {@link ChunkPlan} uses. The {@link Compute} context gives the worker count and the
+ * top-k device.
  *
  * <p>Usage:
  * <pre>{@code
@@ -40,13 +42,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class CommitHook implements AutoCloseable {
     private final CommitSpec spec;
     private final int hidden;
+    private final Compute compute;
     private final ThreadPoolExecutor workers;
     private final Semaphore pending;
     private volatile boolean closed;
 
-    private CommitHook(CommitSpec spec, int hidden, int threads, int maxPendingChunks) {
+    private CommitHook(CommitSpec spec, int hidden, Compute compute, int maxPendingChunks) {
+        int threads = compute.threads();
         this.spec = spec;
         this.hidden = hidden;
+        this.compute = compute;
         this.pending = new Semaphore(maxPendingChunks);
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxPendingChunks), r -> {
@@ -67,7 +72,21 @@ public final class CommitHook implements AutoCloseable {
             throw new IllegalArgumentException("hidden, threads and maxPendingChunks must be >= 1 (got " + hidden + ", " + threads
                     + ", " + maxPendingChunks + ")");
         }
-        return new CommitHook(spec, hidden, threads, maxPendingChunks);
+        return create(spec, hidden, Compute.defaults().withThreads(threads), maxPendingChunks);
+    }
+
+    /**
+     * A hook whose workers are {@code compute}'s threads ({@link Compute#threads()}) and whose chunks'
+     * top-k runs on {@code compute}'s device.
+     *
+     * @param hidden           values per position (the model's hidden size)
+     * @param maxPendingChunks chunks submitted but not yet built, across all sequences, before {@code add} blocks
+     */
+    public static CommitHook create(CommitSpec spec, int hidden, Compute compute, int maxPendingChunks) {
+        if (hidden < 1 || maxPendingChunks < 1) {
+            throw new IllegalArgumentException("hidden and maxPendingChunks must be >= 1 (got " + hidden + ", " + maxPendingChunks + ")");
+        }
+        return new CommitHook(spec, hidden, compute, maxPendingChunks);
     }
 
     public CommitSpec spec() {
@@ -106,6 +125,7 @@ public final class CommitHook implements AutoCloseable {
 
     /** One sequence's rows and commits. Not thread-safe: feed it from one thread at a time. */
     public final class Sequence {
+        private final ChunkPlan.Layout layout;
         private final int promptTokens;
         private final int firstDecode;
         private final boolean prefillChunk;
@@ -121,8 +141,9 @@ public final class CommitHook implements AutoCloseable {
         private boolean finished;
 
         private Sequence(int promptTokens, PositionConvention positions, boolean prefillChunk) {
+            this.layout = new ChunkPlan.Layout(promptTokens, positions, prefillChunk, spec.chunkSize());
             this.promptTokens = promptTokens;
-            this.firstDecode = positions == PositionConvention.PRODUCED ? promptTokens - 1 : promptTokens;
+            this.firstDecode = layout.firstDecodeRow();
             this.prefillChunk = prefillChunk;
             this.wide = spec.dtype() == Dtype.FP32;
             if (prefillChunk) {
@@ -250,13 +271,12 @@ public final class CommitHook implements AutoCloseable {
         }
 
         private void submit(short[] p16, float[] p32, int rows, int firstDecodeRow, boolean isPrefill) {
-            int index = tasks.size();
-            int firstRow = isPrefill ? 0 : firstDecode + firstDecodeRow;
-            String name = "chunk " + index + " (" + (isPrefill ? "prefill" : "decode") + " rows " + firstRow + ".." + (firstRow + rows - 1) + ")";
+            ChunkPlan.Chunk chunk = isPrefill ? layout.prefill() : layout.decode(firstDecodeRow / spec.chunkSize(), rows);
+            String name = chunk.label();
             int len = rows * hidden;
             ChunkTask t = new ChunkTask(() -> wide
-                    ? Commits.commitFloats(p32, 0, len, Dtype.FP32, spec.topK(), name, hidden)
-                    : Commits.commitPatterns(p16, 0, len, spec.dtype(), spec.topK(), name, hidden));
+                    ? Commits.commitFloats(p32, 0, len, Dtype.FP32, spec.topK(), name, hidden, compute)
+                    : Commits.commitPatterns(p16, 0, len, spec.dtype(), spec.topK(), name, hidden, compute));
             pending.acquireUninterruptibly();     // back-pressure: waits while the workers are maxPendingChunks behind
             try {
                 workers.execute(t);

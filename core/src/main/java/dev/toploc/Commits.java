@@ -1,7 +1,6 @@
 package dev.toploc;
 
 import dev.toploc.internal.Gf65497;
-import dev.toploc.internal.Parallel;
 import dev.toploc.internal.PrimeField;
 import dev.toploc.internal.TopK;
 import java.util.Arrays;
@@ -9,7 +8,9 @@ import java.util.List;
 
 /**
  * Building commits from hidden states and measuring a commit against recomputed states
- * (DESIGN sections 3 and 4). Stateless and thread-safe.
+ * (DESIGN sections 3 and 4). Stateless and thread-safe. Every operation has a form taking the
+ * {@link Compute} context (threads, top-k device); the others use {@link Compute#defaults()}. The
+ * context never changes a result.
  *
  * <p>Per chunk: values are rounded to the commit dtype (RNE) when they are held in another format; NaN or
  * Inf anywhere is an {@link InvalidStatesException}; the top-k by magnitude is taken with ties to the
@@ -27,36 +28,53 @@ public final class Commits {
     private Commits() {
     }
 
-    /** Commits to every chunk of {@code plan}, in plan order (chunks are built in parallel, results are not order-dependent). */
+    /** Commits to every chunk of {@code plan}, in plan order, with the default {@link Compute}. */
     public static List<Commit> commitAll(HiddenStates states, ChunkPlan plan, CommitSpec spec) throws InvalidStatesException {
+        return commitAll(states, plan, spec, Compute.defaults());
+    }
+
+    /** Commits to every chunk of {@code plan}, in plan order (chunks are built on {@code compute}'s threads; results are not order-dependent). */
+    public static List<Commit> commitAll(HiddenStates states, ChunkPlan plan, CommitSpec spec, Compute compute) throws InvalidStatesException {
         checkShape(states, plan, spec);
-        Commit[] out = Parallel.map(plan.size(), new Commit[plan.size()], i -> commitChunk(states, plan.chunk(i), spec));
+        Commit[] out = compute.map(plan.size(), new Commit[plan.size()], i -> commitChunk(states, plan.chunk(i), spec, compute));
         return List.of(out);
     }
 
     /** Commits to one chunk of {@code states}. */
     public static Commit commitChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec) throws InvalidStatesException {
+        return commitChunk(states, chunk, spec, Compute.defaults());
+    }
+
+    /** Commits to one chunk of {@code states}, its top-k on {@code compute}'s device. */
+    public static Commit commitChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Compute compute) throws InvalidStatesException {
         ChunkValues v = ChunkValues.of(states, chunk, spec);
-        int[] idx = v.topK(spec.topK());
+        int[] idx = v.topK(spec.topK(), compute);
         return v.interpolate(idx);
     }
 
     /** Commits to a flat chunk of 16-bit (or 8-bit) patterns of {@code dtype}: {@code patterns[off, off+len)}. */
     public static Commit commitPatterns(short[] patterns, int off, int len, Dtype dtype, int k) throws InvalidStatesException {
+        return commitPatterns(patterns, off, len, dtype, k, Compute.defaults());
+    }
+
+    /** As {@link #commitPatterns(short[], int, int, Dtype, int)}, the top-k on {@code compute}'s device. */
+    public static Commit commitPatterns(short[] patterns, int off, int len, Dtype dtype, int k, Compute compute) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
-        return v.interpolate(v.topK(k));
+        return v.interpolate(v.topK(k, compute));
     }
 
     /** As {@link #commitPatterns(short[], int, int, Dtype, int)}, naming the chunk and its row width in errors. */
-    static Commit commitPatterns(short[] patterns, int off, int len, Dtype dtype, int k, String name, int hidden) throws InvalidStatesException {
+    static Commit commitPatterns(short[] patterns, int off, int len, Dtype dtype, int k, String name, int hidden, Compute compute)
+            throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, name, hidden);
-        return v.interpolate(v.topK(k));
+        return v.interpolate(v.topK(k, compute));
     }
 
     /** As {@link #commitFloats(float[], int, int, Dtype, int)}, naming the chunk and its row width in errors. */
-    static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k, String name, int hidden) throws InvalidStatesException {
+    static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k, String name, int hidden, Compute compute)
+            throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, name, hidden);
-        return v.interpolate(v.topK(k));
+        return v.interpolate(v.topK(k, compute));
     }
 
     /**
@@ -96,13 +114,19 @@ public final class Commits {
     /** Commits to a flat chunk of fp32 values, first rounded to {@code dtype} (RNE) unless it is fp32. */
     public static Commit commitFloats(float[] values, int off, int len, Dtype dtype, int k) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, "chunk", 0);
-        return v.interpolate(v.topK(k));
+        return v.interpolate(v.topK(k, Compute.defaults()));
     }
 
     /** Measures {@code commit} against one chunk of recomputed {@code states} (no verdict: see {@link Verifier}). */
     public static ChunkStats checkChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Commit commit) throws InvalidStatesException {
+        return checkChunk(states, chunk, spec, commit, Compute.defaults());
+    }
+
+    /** As {@link #checkChunk(HiddenStates, ChunkPlan.Chunk, CommitSpec, Commit)}, the top-k on {@code compute}'s device. */
+    public static ChunkStats checkChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Commit commit, Compute compute)
+            throws InvalidStatesException {
         ChunkValues v = ChunkValues.of(states, chunk, spec);
-        return v.stats(v.topK(commit.k()), commit);
+        return v.stats(v.topK(commit.k(), compute), commit);
     }
 
     /**
@@ -112,14 +136,20 @@ public final class Commits {
      */
     public static Measured checkChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Commit commit, TieRule ties)
             throws InvalidStatesException {
+        return checkChunk(states, chunk, spec, commit, ties, Compute.defaults());
+    }
+
+    /** As {@link #checkChunk(HiddenStates, ChunkPlan.Chunk, CommitSpec, Commit, TieRule)}, the top-k on {@code compute}'s device. */
+    public static Measured checkChunk(HiddenStates states, ChunkPlan.Chunk chunk, CommitSpec spec, Commit commit, TieRule ties,
+                                      Compute compute) throws InvalidStatesException {
         ChunkValues v = ChunkValues.of(states, chunk, spec);
-        return v.measure(v.topK(commit.k()), commit, ties);
+        return v.measure(v.topK(commit.k(), compute), commit, ties);
     }
 
     /** As {@link #checkChunk(HiddenStates, ChunkPlan.Chunk, CommitSpec, Commit, TieRule)} on a flat chunk of patterns of {@code dtype}. */
     public static Measured checkPatterns(short[] patterns, int off, int len, Dtype dtype, Commit commit, TieRule ties) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
-        return v.measure(v.topK(commit.k()), commit, ties);
+        return v.measure(v.topK(commit.k(), Compute.defaults()), commit, ties);
     }
 
     /**
@@ -139,14 +169,20 @@ public final class Commits {
 
     /** Measures {@code commit} against a flat chunk of patterns of {@code dtype}. */
     public static ChunkStats checkPatterns(short[] patterns, int off, int len, Dtype dtype, Commit commit) throws InvalidStatesException {
+        return checkPatterns(patterns, off, len, dtype, commit, Compute.defaults());
+    }
+
+    /** As {@link #checkPatterns(short[], int, int, Dtype, Commit)}, the top-k on {@code compute}'s device. */
+    public static ChunkStats checkPatterns(short[] patterns, int off, int len, Dtype dtype, Commit commit, Compute compute)
+            throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofPatterns(patterns, off, len, dtype, "chunk", 0);
-        return v.stats(v.topK(commit.k()), commit);
+        return v.stats(v.topK(commit.k(), compute), commit);
     }
 
     /** Measures {@code commit} against a flat chunk of fp32 values, rounded to {@code dtype} first unless it is fp32. */
     public static ChunkStats checkFloats(float[] values, int off, int len, Dtype dtype, Commit commit) throws InvalidStatesException {
         ChunkValues v = ChunkValues.ofFloats(values, off, len, dtype, "chunk", 0);
-        return v.stats(v.topK(commit.k()), commit);
+        return v.stats(v.topK(commit.k(), Compute.defaults()), commit);
     }
 
     static void checkShape(HiddenStates states, ChunkPlan plan, CommitSpec spec) throws InvalidStatesException {
@@ -216,8 +252,7 @@ public final class Commits {
     private record ChunkValues(Dtype dtype, short[] pat, float[] flt, int off, int len, String name, int hidden) {
 
         static ChunkValues of(HiddenStates s, ChunkPlan.Chunk c, CommitSpec spec) {
-            String name = "chunk " + c.index() + " (" + (c.prefill() ? "prefill" : "decode") + " rows " + c.firstRow()
-                    + ".." + (c.endRow() - 1) + ")";
+            String name = c.label();
             int off = c.firstRow() * s.hidden();
             int len = c.rowCount() * s.hidden();
             Dtype want = spec.dtype();
@@ -273,7 +308,7 @@ public final class Commits {
             return pat != null ? pat[off + i] & (dtype.bits() == 8 ? 0xFF : 0xFFFF) : Float.floatToRawIntBits(flt[off + i]);
         }
 
-        int[] topK(int k) throws InvalidStatesException {
+        int[] topK(int k, Compute compute) throws InvalidStatesException {
             if (len == 0) {
                 throw new InvalidStatesException(name + ": empty (no values to commit to)");
             }
@@ -283,8 +318,8 @@ public final class Commits {
             if (k < 1) {
                 throw new IllegalArgumentException("k = " + k + " (expected >= 1)");
             }
-            TopK.Result r = pat != null
-                    ? TopK.select16(pat, off, len, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude())
+            TopKAccelerator.Result r = pat != null
+                    ? compute.select16(pat, off, len, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude())
                     : TopK.select32(flt, off, len, k);
             if (!r.ok()) {
                 int i = r.firstNonFinite();

@@ -2,9 +2,10 @@ package dev.toploc;
 
 /**
  * The commits do not match the recomputed states within the policy: the claim is rejected. The message
- * names the first failing chunk and every check it failed; {@link #report()} has all chunks.
+ * names the first failing chunk and every check it failed; {@link #report()} has all chunks. The runtime's
+ * verifier throws its subclass {@code ClaimRejectedException}, which also carries the token replay.
  */
-public final class VerificationException extends TopLocException {
+public class VerificationException extends TopLocException {
     private static final long serialVersionUID = 1L;
 
     private final transient VerificationReport report;

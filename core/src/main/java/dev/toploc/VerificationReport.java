@@ -36,8 +36,7 @@ public record VerificationReport(List<ChunkResult> chunks, List<String> sequence
 
         /** {@code chunk 2 (decode rows 56..87)} or {@code chunk 0 (prefill rows 0..24)}. */
         public String label() {
-            return "chunk " + chunk.index() + " (" + (chunk.prefill() ? "prefill" : "decode") + " rows "
-                    + chunk.firstRow() + ".." + (chunk.endRow() - 1) + ")";
+            return chunk.label();
         }
     }
 

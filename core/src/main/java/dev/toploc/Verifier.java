@@ -1,6 +1,5 @@
 package dev.toploc;
 
-import dev.toploc.internal.Parallel;
 import java.util.List;
 
 /**
@@ -33,7 +32,7 @@ public final class Verifier {
      */
     public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                            AcceptancePolicy policy) throws CommitFormatException, InvalidStatesException {
-        return check(states, plan, spec, commits, policy, TieRule.STRICT);
+        return check(states, plan, spec, commits, policy, TieRule.STRICT, Compute.defaults());
     }
 
     /**
@@ -43,6 +42,15 @@ public final class Verifier {
      */
     public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                            AcceptancePolicy policy, TieRule ties) throws CommitFormatException, InvalidStatesException {
+        return check(states, plan, spec, commits, policy, ties, Compute.defaults());
+    }
+
+    /**
+     * As {@link #check(HiddenStates, ChunkPlan, CommitSpec, List, AcceptancePolicy, TieRule)}, on {@code compute}
+     * (the report does not depend on it).
+     */
+    public static VerificationReport check(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                           AcceptancePolicy policy, TieRule ties, Compute compute) throws CommitFormatException, InvalidStatesException {
         if (commits.size() != plan.size()) {
             long prefill = plan.chunks().stream().filter(ChunkPlan.Chunk::prefill).count();
             throw new CommitFormatException("commit count " + commits.size() + " does not match the chunk plan's "
@@ -60,8 +68,8 @@ public final class Verifier {
             }
         }
         Commits.checkShape(states, plan, spec);
-        VerificationReport.ChunkResult[] results = Parallel.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
-            Commits.Measured m = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i), ties);
+        VerificationReport.ChunkResult[] results = compute.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
+            Commits.Measured m = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i), ties, compute);
             return new VerificationReport.ChunkResult(plan.chunk(i), m.tolerant(), policy.violations(m.tolerant()), m.strict());
         });
         List<VerificationReport.ChunkResult> list = List.of(results);
@@ -74,7 +82,13 @@ public final class Verifier {
      */
     public static VerificationReport verify(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
                                             AcceptancePolicy policy) throws TopLocException {
-        VerificationReport report = check(states, plan, spec, commits, policy);
+        return verify(states, plan, spec, commits, policy, Compute.defaults());
+    }
+
+    /** As {@link #verify(HiddenStates, ChunkPlan, CommitSpec, List, AcceptancePolicy)}, on {@code compute} (the verdict does not depend on it). */
+    public static VerificationReport verify(HiddenStates states, ChunkPlan plan, CommitSpec spec, List<Commit> commits,
+                                            AcceptancePolicy policy, Compute compute) throws TopLocException {
+        VerificationReport report = check(states, plan, spec, commits, policy, TieRule.STRICT, compute);
         if (!report.accepted()) {
             throw new VerificationException("rejected: " + report.rejection() + "; policy: " + policy.source(), report);
         }

@@ -91,7 +91,7 @@ class ReferenceVectorsTest {
         for (ChunkPlan.Chunk ch : c.plan().chunks()) {
             int off = ch.firstRow() * c.hidden();
             int len = ch.rowCount() * c.hidden();
-            int[] idx = TopK.select16(p, off, len, c.spec().topK(), c.dtype().magnitudeMask(), c.dtype().nonFiniteMagnitude()).indices();
+            int[] idx = TopK.select16Cpu(p, off, len, c.spec().topK(), c.dtype().magnitudeMask(), c.dtype().nonFiniteMagnitude()).indices();
             short[] gathered = new short[idx.length];
             for (int i = 0; i < idx.length; i++) {
                 gathered[i] = p[off + idx[i]];

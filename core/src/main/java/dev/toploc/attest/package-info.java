@@ -1,5 +1,6 @@
 /**
- * Signed attestations: {@link dev.toploc.attest.InferenceAttestation} (the in-toto predicate),
+ * Signed attestations: {@link dev.toploc.attest.InferenceAttestation} (the in-toto predicate) and the
+ * {@link dev.toploc.attest.Claim} a verifier checks (from an attestation, or bare, naming no model),
  * {@link dev.toploc.attest.Attestations} (sign, verify), {@link dev.toploc.attest.Dsse} (envelope and PAE)
  * and {@link dev.toploc.attest.Ed25519Keys} (Bouncy Castle), with {@link dev.toploc.attest.AttestationException}
  * naming the check that failed.

@@ -1,5 +1,7 @@
 package dev.toploc.internal;
 
+import dev.toploc.TopKAccelerator;
+import dev.toploc.TopKAccelerator.Result;
 import java.util.Arrays;
 
 /**
@@ -31,35 +33,14 @@ public final class TopK {
     /** Blocks per k: more blocks, fewer candidates but a longer pass 1 tail of small selections. */
     static final int BLOCKS_PER_K = 8;
 
-    /** Result of a selection: {@code indices} on success, or the first non-finite index. */
-    public record Result(int[] indices, int firstNonFinite) {
-        public boolean ok() {
-            return firstNonFinite < 0;
-        }
-    }
-
     // -------------------------------------------------------------------------------------- 16-bit
 
-    /** A device that computes {@link #select16} itself, with exactly the same result (the GPU backend). */
-    public interface Accelerator {
-        Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite);
-
-        String name();
-    }
-
-    private static volatile Accelerator accelerator;
-
-    /** Routes {@link #select16} to {@code a} (null: back to the CPU kernels). */
-    public static void use(Accelerator a) {
-        accelerator = a;
-    }
-
     /**
-     * Top-k of {@code a[off, off+len)} read as patterns whose magnitude is {@code a[i] & magMask}.
-     * Requires {@code 1 <= k <= len}; a magnitude {@code >= nonFinite} is reported, not selected.
+     * Top-k of {@code a[off, off+len)} read as patterns whose magnitude is {@code a[i] & magMask}, on
+     * {@code acc} ({@code null}: the CPU kernels). Requires {@code 1 <= k <= len}; a magnitude
+     * {@code >= nonFinite} is reported, not selected.
      */
-    public static Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
-        Accelerator acc = accelerator;
+    public static Result select16(TopKAccelerator acc, short[] a, int off, int len, int k, int magMask, int nonFinite) {
         if (acc != null) {
             checkArgs(a.length, off, len, k);
             return acc.select16(a, off, len, k, magMask, nonFinite);
@@ -67,7 +48,7 @@ public final class TopK {
         return select16Cpu(a, off, len, k, magMask, nonFinite);
     }
 
-    /** {@link #select16} on the CPU: the vector kernel when enabled, else its scalar twin. */
+    /** Top-k on the CPU: the vector kernel when enabled, else its scalar twin. */
     public static Result select16Cpu(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         return Simd.ENABLED ? TopKVector.select16(a, off, len, k, magMask, nonFinite) : select16Scalar(a, off, len, k, magMask, nonFinite);
     }

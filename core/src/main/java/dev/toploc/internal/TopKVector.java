@@ -1,5 +1,6 @@
 package dev.toploc.internal;
 
+import dev.toploc.TopKAccelerator;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -15,7 +16,7 @@ public final class TopKVector {
     }
 
     /** Vector path of {@link TopK#select16}. */
-    public static TopK.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+    public static TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         TopK.checkArgs(a.length, off, len, k);
         var species = Simd.Species.SHORTS;
         int lanes = species.length();
@@ -61,7 +62,7 @@ public final class TopKVector {
     }
 
     /** Vector path of {@link TopK#select32}. */
-    public static TopK.Result select32(float[] a, int off, int len, int k) {
+    public static TopKAccelerator.Result select32(float[] a, int off, int len, int k) {
         TopK.checkArgs(a.length, off, len, k);
         var species = Simd.Species.INTS;
         var fspecies = FloatVector.SPECIES_PREFERRED;

@@ -5,11 +5,11 @@ import dev.toploc.ChunkPlan;
 import dev.toploc.Commit;
 import dev.toploc.CommitSpec;
 import dev.toploc.Commits;
+import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
-import dev.toploc.internal.Parallel;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +40,7 @@ public class CommitBenchmark {
     @Param({"1", "2"})
     int threads;
 
+    Compute compute;
     HiddenStates states;
     ChunkPlan plan;
     List<Commit> commits;
@@ -48,7 +49,7 @@ public class CommitBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        Parallel.setThreads(threads);
+        compute = Compute.defaults().withThreads(threads);
         int rows = 1000;
         int hidden = 5120;
         Random r = new Random(2026);
@@ -58,16 +59,16 @@ public class CommitBenchmark {
         }
         states = HiddenStates.ofPatterns(a, Dtype.BF16, rows, hidden);
         plan = ChunkPlan.forRows(0, rows, spec.chunkSize());
-        commits = Commits.commitAll(states, plan, spec);
+        commits = Commits.commitAll(states, plan, spec, compute);
     }
 
     @Benchmark
     public List<Commit> buildAll() throws Exception {
-        return Commits.commitAll(states, plan, spec);
+        return Commits.commitAll(states, plan, spec, compute);
     }
 
     @Benchmark
     public VerificationReport verifyAll() throws Exception {
-        return Verifier.check(states, plan, spec, commits, policy);
+        return Verifier.check(states, plan, spec, commits, policy, dev.toploc.TieRule.STRICT, compute);
     }
 }

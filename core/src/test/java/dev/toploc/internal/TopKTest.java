@@ -1,5 +1,6 @@
 package dev.toploc.internal;
 
+import dev.toploc.TopKAccelerator;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -50,8 +51,8 @@ class TopKTest {
             mags[i] = a[off + i] & 0x7FFF;
         }
         int[] want = naive(mags, k);
-        TopK.Result v = TopKVector.select16(a, off, n, k, 0x7FFF, 0x7F80);
-        TopK.Result s = TopK.select16Scalar(a, off, n, k, 0x7FFF, 0x7F80);
+        TopKAccelerator.Result v = TopKVector.select16(a, off, n, k, 0x7FFF, 0x7F80);
+        TopKAccelerator.Result s = TopK.select16Scalar(a, off, n, k, 0x7FFF, 0x7F80);
         assertArrayEquals(want, v.indices());
         assertArrayEquals(want, s.indices());
     }

@@ -1,5 +1,6 @@
 package dev.toploc.cuda;
 
+import dev.toploc.TopKAccelerator;
 import dev.toploc.Commit;
 import dev.toploc.Commits;
 import dev.toploc.Dtype;
@@ -19,7 +20,7 @@ import java.util.Optional;
  * The CUDA library ({@code libtoploc_cuda.so}, built by nvcc with the module) bound through the Foreign
  * Function and Memory API: device discovery, device memory ({@link DeviceMemory}) and streams
  * ({@link CudaStream}), errors as {@link CudaException} with the CUDA error name, and the exact top-k kernel,
- * both as core's {@link TopK.Accelerator} (host arrays) and on states already in device memory
+ * both as core's {@link TopKAccelerator} (host arrays) and on states already in device memory
  * ({@link #topK}, {@link #commit}: only the k selected values leave the device).
  *
  * <p>Where the library comes from, first found wins: {@code -Dtoploc.cuda.library=PATH}; the jar's
@@ -28,7 +29,7 @@ import java.util.Optional;
  * build of the same source). {@link #probe()} never throws: it returns the backend or why there is none
  * (no library, no driver, no device), which callers log before falling back to the CPU.
  */
-public final class CudaBackend implements TopK.Accelerator {
+public final class CudaBackend implements TopKAccelerator {
     static final int ABI = 2;
 
     /** The result of looking for a usable device. */
@@ -190,7 +191,7 @@ public final class CudaBackend implements TopK.Accelerator {
 
     /** Exact top-k on the device; the same result as the CPU kernels (see {@link TopK}). */
     @Override
-    public TopK.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+    public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         if (magMask > 0x7FFF) {
             return TopK.select16Cpu(a, off, len, k, magMask, nonFinite);
         }
@@ -202,7 +203,7 @@ public final class CudaBackend implements TopK.Accelerator {
             lib.check((int) lib.topk16.invokeExact(in, (long) len, k, (short) magMask, (short) nonFinite, out, MemorySegment.NULL, bad,
                     MemorySegment.NULL), "tl_topk16");
             long first = bad.get(ValueLayout.JAVA_LONG, 0);
-            return first >= 0 ? new TopK.Result(null, (int) first) : new TopK.Result(out.toArray(ValueLayout.JAVA_INT), -1);
+            return first >= 0 ? new TopKAccelerator.Result(null, (int) first) : new TopKAccelerator.Result(out.toArray(ValueLayout.JAVA_INT), -1);
         } catch (Throwable t) {
             throw new IllegalStateException(Native.callFailed("tl_topk16", t).getMessage(), t);
         }

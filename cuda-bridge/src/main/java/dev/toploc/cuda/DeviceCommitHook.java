@@ -1,5 +1,6 @@
 package dev.toploc.cuda;
 
+import dev.toploc.ChunkPlan;
 import dev.toploc.Commit;
 import dev.toploc.CommitHook;
 import dev.toploc.CommitSpec;
@@ -23,7 +24,8 @@ import java.util.List;
  * <p>Rows are 16-bit patterns of the commit dtype ({@link CommitSpec#dtype()}: bf16 or fp16), {@code hidden}
  * per position, in position order: the prompt's rows first, then one per decode step, as for
  * {@link CommitHook}. A {@link Sequence} is fed by one thread at a time and holds device memory until
- * {@link Sequence#close()}.
+ * {@link Sequence#close()}. Chunk boundaries and names come from {@link ChunkPlan.Layout}, as for the
+ * verifier's {@link ChunkPlan}.
  *
  * <pre>{@code
  * DeviceCommitHook hook = DeviceCommitHook.create(gpu, CommitSpec.DEFAULT, hidden);
@@ -66,6 +68,7 @@ public final class DeviceCommitHook {
 
     /** One sequence's device chunk buffers and commits. */
     public final class Sequence implements AutoCloseable {
+        private final ChunkPlan.Layout layout;
         private final int promptTokens;
         private final int firstDecode;
         private final long rowBytes = 2L * hidden;
@@ -78,8 +81,9 @@ public final class DeviceCommitHook {
         private boolean finished;
 
         private Sequence(int promptTokens, PositionConvention positions, boolean prefillChunk) throws CudaException {
+            this.layout = new ChunkPlan.Layout(promptTokens, positions, prefillChunk, spec.chunkSize());
             this.promptTokens = promptTokens;
-            this.firstDecode = positions == PositionConvention.PRODUCED ? promptTokens - 1 : promptTokens;
+            this.firstDecode = layout.firstDecodeRow();
             this.chunk = gpu.allocate(spec.chunkSize() * rowBytes);
             if (prefillChunk) {
                 try {
@@ -134,7 +138,7 @@ public final class DeviceCommitHook {
                 left -= run;
                 if (prefill != null && position == promptTokens) {
                     try {
-                        commitChunk(prefill, promptTokens, "prefill rows 0.." + (promptTokens - 1), stream);
+                        commitChunk(prefill, layout.prefill(), stream);
                     } finally {
                         prefill.close();
                         prefill = null;
@@ -157,15 +161,14 @@ public final class DeviceCommitHook {
         }
 
         private void commitDecodeChunk(MemorySegment stream) throws CudaException, InvalidStatesException {
-            int first = firstDecode + chunkFirstRow;
-            commitChunk(chunk, chunkRows, "decode rows " + first + ".." + (first + chunkRows - 1), stream);
+            commitChunk(chunk, layout.decode(chunkFirstRow / spec.chunkSize(), chunkRows), stream);
             chunkFirstRow += chunkRows;
             chunkRows = 0;
         }
 
-        private void commitChunk(DeviceMemory m, int rows, String what, MemorySegment stream) throws CudaException, InvalidStatesException {
-            String name = "chunk " + commits.size() + " (" + what + ")";
-            long n = rows * (long) hidden;
+        private void commitChunk(DeviceMemory m, ChunkPlan.Chunk c, MemorySegment stream) throws CudaException, InvalidStatesException {
+            String name = c.label();
+            long n = c.rowCount() * (long) hidden;
             if (n < spec.topK()) {
                 finished = true;
                 throw new InvalidStatesException(name + " has " + n + " values, fewer than k = " + spec.topK());

@@ -1,5 +1,6 @@
 package dev.toploc.cuda;
 
+import dev.toploc.TopKAccelerator;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,8 +67,8 @@ class DeviceTopKPropertiesTest {
             int bits = dtype.nonFiniteMagnitude() + r.nextInt(sign - dtype.nonFiniteMagnitude());   // Inf or a NaN
             a[r.nextInt(n)] = (short) (bits | (r.nextBoolean() ? sign : 0));
         }
-        TopK.Result cpu = TopK.select16Scalar(a, 0, n, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude());
-        TopK.Result host = gpu.select16(a, 0, n, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude());
+        TopKAccelerator.Result cpu = TopK.select16Scalar(a, 0, n, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude());
+        TopKAccelerator.Result host = gpu.select16(a, 0, n, k, dtype.magnitudeMask(), dtype.nonFiniteMagnitude());
         assertEquals(cpu.firstNonFinite(), host.firstNonFinite());
         if (cpu.ok()) {
             assertArrayEquals(cpu.indices(), host.indices());

@@ -1,5 +1,6 @@
 package dev.toploc.runtime;
 
+import dev.toploc.Compute;
 import java.util.Arrays;
 
 /**
@@ -33,6 +34,12 @@ public final class Generator {
      */
     public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, int eos,
                                       ComputeMode mode, HiddenListener listener) {
+        return generate(model, prompt, maxTokens, sampling, eos, mode, listener, Compute.defaults());
+    }
+
+    /** As {@link #generate(Model, int[], int, Sampling, int, ComputeMode, HiddenListener)}, the passes on {@code compute}'s threads. */
+    public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, int eos,
+                                      ComputeMode mode, HiddenListener listener, Compute compute) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt is empty (expected at least one token)");
         }
@@ -41,7 +48,7 @@ public final class Generator {
         }
         int d = model.config().hiddenSize();
         int vocab = model.config().vocabSize();
-        Model.Session s = model.session(mode, prompt.length + maxTokens);
+        Model.Session s = model.session(mode, prompt.length + maxTokens, compute);
         float[] rows = s.append(prompt);
         float[] hidden = Arrays.copyOf(rows, (prompt.length + maxTokens - 1) * d);
         if (listener != null) {

@@ -3,43 +3,166 @@ package dev.toploc.runtime;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.ChunkPlan;
 import dev.toploc.CommitFormatException;
+import dev.toploc.CommitSpec;
+import dev.toploc.Compute;
 import dev.toploc.HiddenStates;
 import dev.toploc.InvalidStatesException;
 import dev.toploc.TopLocException;
-import dev.toploc.VerificationException;
+import dev.toploc.TieRule;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
 import dev.toploc.attest.AttestationException;
+import dev.toploc.attest.Claim;
 import dev.toploc.attest.InferenceAttestation;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
- * The client's check of one completion: the model identity against the folder, the prefill recomputed
- * over prompt + completion, every commit against the policy, the token choices replayed (greedy or seeded
- * sampling within a logit margin), and the termination rule (DESIGN sections 4 and 7).
+ * The client's check of one completion: the model identity against the folder (whenever the claim names
+ * a model), the prefill recomputed over prompt + completion, every commit against the policy, the token
+ * choices replayed (greedy or seeded sampling within a logit margin), and the termination rule (DESIGN
+ * sections 4 and 7).
  *
- * <p>{@link #check} returns the full report for display; {@link #verify} also throws
- * {@link VerificationException} naming the first failed check when any failed.
+ * <p>One entry point: configure a verifier once with {@link #builder()} (an immutable value, safe to share
+ * between threads), then {@link #verify(Model, Claim)} returns the report when the claim holds and throws
+ * {@link ClaimRejectedException}, carrying the same report, when it does not.
+ *
+ * <pre>{@code
+ * InferenceVerifier verifier = InferenceVerifier.builder()
+ *         .policy(policy)                                  // default: the reference's thresholds for the claim's spec
+ *         .sampling(InferenceVerifier.SamplingCheck.DEFAULT)
+ *         .mode(ComputeMode.FP32)
+ *         .compute(Compute.defaults())                     // threads and top-k device
+ *         .build();
+ * try {
+ *     InferenceVerifier.Report r = verifier.verify(model, attestation);   // checks the model digests first
+ * } catch (ClaimRejectedException rejected) {
+ *     System.err.println(rejected.getMessage());           // every failed check; rejected.claimReport() has all
+ * }
+ * }</pre>
  */
 public final class InferenceVerifier {
-    private InferenceVerifier() {
+    private final PolicySource policy;
+    private final SamplingCheck sampling;
+    private final ComputeMode mode;
+    private final Compute compute;
+    private final PrefillEngine engine;
+    private final boolean streamLayers;
+    private final IntConsumer progress;
+    private final TieRule ties;
+
+    private InferenceVerifier(Builder b) {
+        this.policy = b.policy;
+        this.sampling = b.sampling;
+        this.mode = b.mode;
+        this.compute = b.compute;
+        this.engine = b.engine;
+        this.streamLayers = b.streamLayers;
+        this.progress = b.progress;
+        this.ties = b.ties;
     }
 
-    /** Computes final-norm states for the verifier: the CPU runtime by default, a GPU when one is plugged in. */
+    /** A builder with the defaults: reference thresholds, {@link SamplingCheck#DEFAULT}, fp32, {@link Compute#defaults()}, the CPU prefill. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a verifier; every one has a default. Not thread-safe; the verifiers it builds are. */
+    public static final class Builder {
+        private PolicySource policy = (model, spec) -> AcceptancePolicy.defaults(spec);
+        private SamplingCheck sampling = SamplingCheck.DEFAULT;
+        private ComputeMode mode = ComputeMode.FP32;
+        private Compute compute = Compute.defaults();
+        private PrefillEngine engine;
+        private boolean streamLayers;
+        private IntConsumer progress;
+        private TieRule ties = TieRule.STRICT;
+
+        private Builder() {
+        }
+
+        /** The commit thresholds (null, the default: {@link AcceptancePolicy#defaults} for each claim's spec). */
+        public Builder policy(AcceptancePolicy p) {
+            this.policy = p == null ? (model, spec) -> AcceptancePolicy.defaults(spec) : (model, spec) -> p;
+            return this;
+        }
+
+        /** The commit thresholds chosen for each verification, once the model identity has been checked (a policy bound to weights). */
+        public Builder policyFor(PolicySource source) {
+            this.policy = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /** How token choices are replayed ({@link SamplingCheck#OFF}: not at all). */
+        public Builder sampling(SamplingCheck s) {
+            this.sampling = Objects.requireNonNull(s, "sampling");
+            return this;
+        }
+
+        /** The precision of the recomputation. */
+        public Builder mode(ComputeMode m) {
+            this.mode = Objects.requireNonNull(m, "mode");
+            return this;
+        }
+
+        /** Threads and top-k device of the recomputation and the commit check (the verdict does not depend on them). */
+        public Builder compute(Compute c) {
+            this.compute = Objects.requireNonNull(c, "compute");
+            return this;
+        }
+
+        /** Another engine for the prefill (a GPU); null, the default: the CPU runtime. When it declines a request the CPU runs it. */
+        public Builder engine(PrefillEngine e) {
+            this.engine = e;
+            return this;
+        }
+
+        /** Release each layer's weights after use, so one layer need be resident (the CPU prefill; results identical). */
+        public Builder streamLayers(boolean on) {
+            this.streamLayers = on;
+            return this;
+        }
+
+        /** Called with 1..L as the CPU prefill finishes layers (for progress bars); null: none. */
+        public Builder progress(IntConsumer layersDone) {
+            this.progress = layersDone;
+            return this;
+        }
+
+        /**
+         * How values tied at the k-th magnitude are measured ({@link TieRule}); the default, {@link TieRule#STRICT},
+         * is the reference's measurement (this project's provider breaks ties as its verifier does).
+         */
+        public Builder ties(TieRule rule) {
+            this.ties = Objects.requireNonNull(rule, "ties");
+            return this;
+        }
+
+        public InferenceVerifier build() {
+            return new InferenceVerifier(this);
+        }
+    }
+
+    /** Chooses the policy for one verification; called after the claim's model identity was checked, before any computation. */
+    @FunctionalInterface
+    public interface PolicySource {
+        /**
+         * The policy for a claim of {@code spec} verified against {@code model}.
+         *
+         * @throws IOException if the policy cannot be had for this model (a policy calibrated for other weights, say)
+         */
+        AcceptancePolicy policy(Model model, CommitSpec spec) throws TopLocException, IOException;
+    }
+
+    /** Computes final-norm states for the verifier: the CPU runtime by default, a GPU when one is given to the builder. */
     @FunctionalInterface
     public interface PrefillEngine {
         /** Returns null to decline (e.g. a mode it does not support): the CPU runtime then runs it. */
         float[] prefill(Model model, int[] tokens, ComputeMode mode);
-    }
-
-    private static volatile PrefillEngine engine;
-
-    /** Routes the verifier's prefills to {@code e} (null: the CPU runtime only). */
-    public static void usePrefillEngine(PrefillEngine e) {
-        engine = e;
     }
 
     /**
@@ -60,17 +183,58 @@ public final class InferenceVerifier {
     public record TokenFailure(int index, int position, int token, int expected, double gap, String reason) {
     }
 
-    /** Everything that was checked. */
+    /**
+     * Everything that was checked.
+     *
+     * @param commits         every chunk's measurement and verdict, and the policy applied
+     * @param tokens          the completion tokens the replay rejected
+     * @param termination     why the termination rule failed, or null
+     * @param tokensReplayed  completion tokens replayed (0 with the replay off)
+     * @param worstTokenGap   the largest logit gap of a completion token to the replay's choice
+     * @param modelChecked    whether the claim named a model whose digests were checked against the folder
+     */
     public record Report(VerificationReport commits, List<TokenFailure> tokens, String termination, int tokensReplayed,
-                         double worstTokenGap) {
+                         double worstTokenGap, boolean modelChecked) {
         public boolean accepted() {
             return commits.accepted() && tokens.isEmpty() && termination == null;
         }
     }
 
+    /**
+     * Verifies an attestation's claim: as {@link #verify(Model, Claim)} with {@link Claim#of}, so the
+     * attested model digests are always checked against {@code model}'s folder first.
+     */
+    public Report verify(Model model, InferenceAttestation a) throws TopLocException, IOException {
+        return verify(model, Claim.of(a));
+    }
+
+    /**
+     * Verifies {@code claim} against {@code model}: returns the report when every check passed.
+     *
+     * @throws AttestationException   (check {@code model}) if the claim names a model whose digests are not
+     *                                the folder's, before any computation; (check {@code schema}) if a token
+     *                                id is outside the model's vocabulary
+     * @throws CommitFormatException  if the commits do not fit the claim's sequence and spec
+     * @throws InvalidStatesException if the recomputed states cannot be checked (NaN, Inf)
+     * @throws ClaimRejectedException if any check failed: every failure named, the full report attached
+     * @throws IOException            if the weights cannot be read to compute their digests
+     */
+    public Report verify(Model model, Claim claim) throws TopLocException, IOException {
+        Objects.requireNonNull(model, "model");
+        boolean identity = claim.model().isPresent();
+        if (identity) {
+            checkIdentity(claim.model().get(), model.identity());
+        }
+        AcceptancePolicy p = Objects.requireNonNull(policy.policy(model, claim.commitSpec()), "the policy source gave no policy");
+        Report r = check(claim, model, p, identity);
+        if (!r.accepted()) {
+            throw rejection(r, p);
+        }
+        return r;
+    }
+
     /** Checks that the folder's weights are the attested ones. */
-    public static void checkIdentity(InferenceAttestation a, ModelIdentity id) throws AttestationException {
-        InferenceAttestation.ModelRef m = a.model();
+    private static void checkIdentity(InferenceAttestation.ModelRef m, ModelIdentity id) throws AttestationException {
         if (!m.configDigest().equals(id.configDigest())) {
             throw new AttestationException("model", "config.json sha256 " + id.configDigest() + " does not match the attested "
                     + m.configDigest() + " (model '" + m.name() + "')");
@@ -82,27 +246,14 @@ public final class InferenceVerifier {
         }
     }
 
-    /** Recomputes and checks; returns the report whatever the verdict. */
-    public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling)
-            throws TopLocException {
-        return check(a, model, mode, policy, sampling, false);
-    }
-
-    /** As {@link #check(InferenceAttestation, Model, ComputeMode, AcceptancePolicy, SamplingCheck)}, optionally streaming layers. */
-    public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling,
-                               boolean streamLayers) throws TopLocException {
-        return check(a, model, mode, policy, sampling, streamLayers, null);
-    }
-
-    /** The full form: optionally streaming layers, and reporting each finished layer of the prefill to {@code layersDone}. */
-    public static Report check(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling,
-                               boolean streamLayers, java.util.function.IntConsumer layersDone) throws TopLocException {
+    /** Recomputes and checks {@code a}; returns the report whatever the verdict. */
+    private Report check(Claim a, Model model, AcceptancePolicy policy, boolean modelChecked) throws TopLocException {
         int[] prompt = a.prompt();
         int[] completion = a.completion();
         int vocab = model.config().vocabSize();
         for (int[] ids : new int[][] {prompt, completion}) {
             for (int i = 0; i < ids.length; i++) {
-                if (ids[i] >= vocab) {
+                if (ids[i] < 0 || ids[i] >= vocab) {
                     throw new AttestationException("schema", "token id " + ids[i] + " at index " + i + " is outside the model's vocabulary of " + vocab);
                 }
             }
@@ -118,15 +269,14 @@ public final class InferenceVerifier {
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);
         System.arraycopy(completion, 0, seq, p, n - 1);
-        PrefillEngine plugged = engine;
-        float[] hidden = plugged == null ? null : plugged.prefill(model, seq, mode);
+        float[] hidden = engine == null ? null : engine.prefill(model, seq, mode);
         if (hidden == null) {
-            hidden = model.prefill(seq, mode, streamLayers, layersDone);
+            hidden = model.prefill(seq, mode, streamLayers, progress, compute);
         }
         HiddenStates states = Model.toStates(hidden, seq.length, model.config().hiddenSize(), mode);
         VerificationReport commits;
         try {
-            commits = Verifier.check(states, plan, a.commitSpec(), a.commits(), policy);
+            commits = Verifier.check(states, plan, a.commitSpec(), a.commits(), policy, ties, compute);
         } catch (InvalidStatesException e) {
             throw new InvalidStatesException("the recomputed states cannot be checked: " + e.getMessage());
         }
@@ -134,7 +284,7 @@ public final class InferenceVerifier {
         double worst = 0;
         String termination = null;
         if (sampling.replay()) {
-            float[] logits = model.logitsRows(hidden, p - 1, n, mode);
+            float[] logits = model.logitsRows(hidden, p - 1, n, mode, compute);
             InferenceAttestation.SamplingRef s = a.sampling();
             Sampling rule = new Sampling(s.temperature(), s.seed());
             for (int i = 0; i < n; i++) {
@@ -165,11 +315,11 @@ public final class InferenceVerifier {
             }
             termination = termination(a, logits, vocab, sampling);
         }
-        return new Report(commits, failures, termination, sampling.replay() ? n : 0, worst);
+        return new Report(commits, failures, termination, sampling.replay() ? n : 0, worst, modelChecked);
     }
 
     /** The termination rule: EOS only at the end and likely enough there, or exactly the declared length. */
-    private static String termination(InferenceAttestation a, float[] logits, int vocab, SamplingCheck sampling) {
+    private static String termination(Claim a, float[] logits, int vocab, SamplingCheck sampling) {
         InferenceAttestation.SamplingRef s = a.sampling();
         int[] c = a.completion();
         int n = c.length;
@@ -217,19 +367,8 @@ public final class InferenceVerifier {
         return scores;
     }
 
-    /** Checks and decides: throws {@link VerificationException} naming the first failure. */
-    public static Report verify(InferenceAttestation a, Model model, ComputeMode mode, AcceptancePolicy policy, SamplingCheck sampling)
-            throws TopLocException, IOException {
-        checkIdentity(a, model.identity());
-        Report r = check(a, model, mode, policy, sampling);
-        if (!r.accepted()) {
-            throw rejection(r, policy);
-        }
-        return r;
-    }
-
     /** The exception a rejected report stands for: every failed check, first failure first. */
-    public static VerificationException rejection(Report r, AcceptancePolicy policy) {
+    private static ClaimRejectedException rejection(Report r, AcceptancePolicy policy) {
         List<String> why = new ArrayList<>();
         if (!r.commits().accepted()) {
             why.add(r.commits().rejection());
@@ -240,6 +379,6 @@ public final class InferenceVerifier {
         if (r.termination() != null) {
             why.add("termination: " + r.termination());
         }
-        return new VerificationException("rejected: " + String.join("; ", why) + "; policy: " + policy.source(), r.commits());
+        return new ClaimRejectedException("rejected: " + String.join("; ", why) + "; policy: " + policy.source(), r);
     }
 }

@@ -2,9 +2,9 @@ package dev.toploc.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
-import dev.toploc.internal.Parallel;
 import dev.toploc.internal.UntrustedFiles;
 import dev.toploc.runtime.internal.Attention;
 import dev.toploc.runtime.internal.KvCache;
@@ -45,6 +45,8 @@ import java.util.TreeSet;
  * }</pre>
  *
  * <p>Thread-safe for concurrent forward passes; {@link #close()} unmaps the files (no pass may be running).
+ * Each pass runs on the {@link Compute} context it is given ({@link Compute#defaults()} in the forms without
+ * one): its threads split matrix rows, attention heads and positions; the results do not depend on it.
  */
 public final class Model implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -279,25 +281,38 @@ public final class Model implements AutoCloseable {
         return prefill(tokens, mode, false);
     }
 
+    /** As {@link #prefill(int[], ComputeMode)}, on {@code compute}'s threads. */
+    public float[] prefill(int[] tokens, ComputeMode mode, Compute compute) {
+        return prefill(tokens, mode, false, null, compute);
+    }
+
     /**
      * As {@link #prefill(int[], ComputeMode)}; with {@code streamLayers} each layer's weights are released
      * after use (mapped pages handed back to the OS, rounded copies not cached), so only one layer need be
      * resident: the results are identical.
      */
     public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers) {
-        return prefill(tokens, mode, streamLayers, null);
+        return prefill(tokens, mode, streamLayers, null, Compute.defaults());
     }
 
-    /** As {@link #prefill(int[], ComputeMode, boolean)}, calling {@code layersDone} with 1..L as layers finish (for progress bars). */
-    public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers, java.util.function.IntConsumer layersDone) {
-        Session s = new Session(mode, tokens.length, streamLayers);
+    /**
+     * The full form: as {@link #prefill(int[], ComputeMode, boolean)} on {@code compute}'s threads, calling
+     * {@code layersDone} (when not null) with 1..L as layers finish (for progress bars).
+     */
+    public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers, java.util.function.IntConsumer layersDone, Compute compute) {
+        Session s = new Session(mode, tokens.length, streamLayers, compute);
         s.progress = layersDone;
         return s.append(tokens);
     }
 
     /** {@link #prefill(int[], ComputeMode)} as {@link HiddenStates} in the mode's dtype. */
     public HiddenStates prefillStates(int[] tokens, ComputeMode mode) {
-        return toStates(prefill(tokens, mode), tokens.length, cfg.hiddenSize(), mode);
+        return prefillStates(tokens, mode, Compute.defaults());
+    }
+
+    /** {@link #prefill(int[], ComputeMode, Compute)} as {@link HiddenStates} in the mode's dtype. */
+    public HiddenStates prefillStates(int[] tokens, ComputeMode mode, Compute compute) {
+        return toStates(prefill(tokens, mode, compute), tokens.length, cfg.hiddenSize(), mode);
     }
 
     /** Wraps final-norm rows computed in {@code mode} as states of the mode's dtype (exact: the values are representable). */
@@ -315,27 +330,42 @@ public final class Model implements AutoCloseable {
 
     /** Logits of one final-norm row: {@code lm_head} applied in {@code mode} (rounded to its dtype). */
     public float[] logits(float[] hidden, int row, ComputeMode mode) {
+        return logits(hidden, row, mode, Compute.defaults());
+    }
+
+    /** As {@link #logits(float[], int, ComputeMode)}, on {@code compute}'s threads. */
+    public float[] logits(float[] hidden, int row, ComputeMode mode, Compute compute) {
         int d = cfg.hiddenSize();
         float[] x = Arrays.copyOfRange(hidden, row * d, row * d + d);
         float[] y = new float[cfg.vocabSize()];
-        Matmul.matmul(x, 1, adapt(lmHead, mode), null, y);
+        Matmul.matmul(x, 1, adapt(lmHead, mode), null, y, compute);
         mode.round(y, 0, y.length);
         return y;
     }
 
     /** Logits of {@code count} final-norm rows starting at {@code firstRow}: {@code count x vocab}, rounded to the mode's dtype. */
     public float[] logitsRows(float[] hidden, int firstRow, int count, ComputeMode mode) {
+        return logitsRows(hidden, firstRow, count, mode, Compute.defaults());
+    }
+
+    /** As {@link #logitsRows(float[], int, int, ComputeMode)}, on {@code compute}'s threads. */
+    public float[] logitsRows(float[] hidden, int firstRow, int count, ComputeMode mode, Compute compute) {
         int d = cfg.hiddenSize();
         float[] x = Arrays.copyOfRange(hidden, firstRow * d, (firstRow + count) * d);
         float[] y = new float[count * cfg.vocabSize()];
-        Matmul.matmul(x, count, adapt(lmHead, mode), null, y);
+        Matmul.matmul(x, count, adapt(lmHead, mode), null, y, compute);
         mode.round(y, 0, y.length);
         return y;
     }
 
     /** Opens a decoding session with a KV cache for up to {@code capacity} positions. */
     public Session session(ComputeMode mode, int capacity) {
-        return new Session(mode, capacity, false);
+        return session(mode, capacity, Compute.defaults());
+    }
+
+    /** Opens a decoding session whose passes run on {@code compute}'s threads. */
+    public Session session(ComputeMode mode, int capacity, Compute compute) {
+        return new Session(mode, capacity, false, compute);
     }
 
     /** Incremental forward passes over one sequence, reusing a KV cache. Not thread-safe. */
@@ -343,12 +373,14 @@ public final class Model implements AutoCloseable {
         private final ComputeMode mode;
         private final KvCache cache;
         private final boolean stream;
+        private final Compute compute;
         private java.util.function.IntConsumer progress;
 
-        Session(ComputeMode mode, int capacity, boolean stream) {
+        Session(ComputeMode mode, int capacity, boolean stream, Compute compute) {
             this.mode = mode;
             this.cache = new KvCache(cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity);
             this.stream = stream;
+            this.compute = java.util.Objects.requireNonNull(compute, "compute");
         }
 
         /** Positions processed so far. */
@@ -375,18 +407,19 @@ public final class Model implements AutoCloseable {
                             + " is out of range (expected 0.." + (cfg.vocabSize() - 1) + ")");
                 }
             }
-            float[] out = forward(tokens, cache, mode, stream, progress);
+            float[] out = forward(tokens, cache, mode, stream, progress, compute);
             cache.advance(tokens.length);
             return out;
         }
 
         /** Logits for row {@code row} of hidden rows returned by {@link #append}. */
         public float[] logits(float[] hidden, int row) {
-            return Model.this.logits(hidden, row, mode);
+            return Model.this.logits(hidden, row, mode, compute);
         }
     }
 
-    private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream, java.util.function.IntConsumer progress) {
+    private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream, java.util.function.IntConsumer progress,
+                            Compute compute) {
         int T = tokens.length;
         int start = cache.length();
         int d = cfg.hiddenSize();
@@ -414,25 +447,25 @@ public final class Model implements AutoCloseable {
         Layer[] ls = stream ? layers : adaptedLayers(mode);
         for (int l = 0; l < ls.length; l++) {
             Layer L = stream ? adapt(layers[l], mode) : ls[l];
-            rmsNorm(x, T, d, L.inNorm, eps, mode, h);
-            linear(h, T, L.q, L.qBias, mode, q);
-            linear(h, T, L.k, L.kBias, mode, k);
-            linear(h, T, L.v, L.vBias, mode, v);
+            rmsNorm(x, T, d, L.inNorm, eps, mode, h, compute);
+            linear(h, T, L.q, L.qBias, mode, q, compute);
+            linear(h, T, L.k, L.kBias, mode, k, compute);
+            linear(h, T, L.v, L.vBias, mode, v, compute);
             rope.apply(q, T, heads, rot, mode);
             rope.apply(k, T, kvHeads, rot, mode);
             KvCache.Layer kv = cache.layer(l);
             kv.store(k, v, start, T);
-            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.slidingWindow(), mode, att, vector);
-            linear(att, T, L.o, null, mode, o);
+            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.slidingWindow(), mode, att, vector, compute);
+            linear(att, T, L.o, null, mode, o, compute);
             addInPlace(x, o, mode);
-            rmsNorm(x, T, d, L.postNorm, eps, mode, h);
-            linear(h, T, L.gate, null, mode, gate);
-            linear(h, T, L.up, null, mode, up);
+            rmsNorm(x, T, d, L.postNorm, eps, mode, h, compute);
+            linear(h, T, L.gate, null, mode, gate, compute);
+            linear(h, T, L.up, null, mode, up, compute);
             for (int i = 0; i < gate.length; i++) {
                 float g = gate[i];
                 gate[i] = mode.round(mode.round(g / (1f + (float) Math.exp(-g))) * up[i]);
             }
-            linear(gate, T, L.down, null, mode, o);
+            linear(gate, T, L.down, null, mode, o, compute);
             addInPlace(x, o, mode);
             if (stream) {
                 release(layers[l]);
@@ -442,12 +475,12 @@ public final class Model implements AutoCloseable {
             }
         }
         float[] out = new float[T * d];
-        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out);
+        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out, compute);
         return out;
     }
 
-    private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y) {
-        Matmul.matmul(x, T, w, bias, y);
+    private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y, Compute compute) {
+        Matmul.matmul(x, T, w, bias, y, compute);
         mode.round(y, 0, T * w.rows());
     }
 
@@ -462,8 +495,8 @@ public final class Model implements AutoCloseable {
      * {@code transformers}' LlamaRMSNorm: in fp32, {@code x * rsqrt(mean(x^2) + eps)} (the sum of squares
      * fma-accumulated in increasing index), rounded to the compute dtype, then times the weight, rounded.
      */
-    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out) {
-        Parallel.forEach(T, t -> {
+    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out, Compute compute) {
+        compute.forEach(T, t -> {
             int off = t * d;
             float ss = 0f;
             for (int i = 0; i < d; i++) {

@@ -1,6 +1,7 @@
 package dev.toploc.runtime;
 
 import dev.toploc.Commit;
+import dev.toploc.Compute;
 import dev.toploc.CommitHook;
 import dev.toploc.CommitSpec;
 import dev.toploc.PositionConvention;
@@ -27,12 +28,17 @@ public final class Provider {
 
     /** Generates and commits; the result is ready to sign with {@code Attestations.sign}. */
     public static InferenceAttestation generate(Model model, String modelName, Request r) throws TopLocException, IOException {
+        return generate(model, modelName, r, Compute.defaults());
+    }
+
+    /** As {@link #generate(Model, String, Request)}: the forward passes on {@code compute}'s threads, the commits' top-k on its device. */
+    public static InferenceAttestation generate(Model model, String modelName, Request r, Compute compute) throws TopLocException, IOException {
         ModelIdentity id = model.identity();
         int d = model.config().hiddenSize();
-        try (CommitHook hook = CommitHook.create(r.spec(), d, 1, 16)) {
+        try (CommitHook hook = CommitHook.create(r.spec(), d, compute.withThreads(1), 16)) {
             CommitHook.Sequence seq = hook.open(r.prompt().length, r.positions(), r.prefillChunk());
             Generator.Generation g = Generator.generate(model, r.prompt(), r.maxTokens(), r.sampling(), r.eosToken(), r.mode(),
-                    (position, rows, count) -> seq.addRows(rows, count));
+                    (position, rows, count) -> seq.addRows(rows, count), compute);
             List<Commit> commits = seq.finish();
             return new InferenceAttestation(
                     new InferenceAttestation.ModelRef(modelName, id.weightFiles(), id.weightDigests(), id.weightsDigest(), id.configDigest()),

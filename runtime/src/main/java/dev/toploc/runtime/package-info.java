@@ -2,8 +2,9 @@
  * The model: {@link dev.toploc.runtime.Model} loads a HuggingFace Llama/Mistral/Qwen2 folder (memory-mapped
  * safetensors) and runs its forward pass in a {@link dev.toploc.runtime.ComputeMode}; sessions decode with
  * a KV cache; {@link dev.toploc.runtime.Sampling} specifies token choice so it can be replayed;
- * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} are the two sides of
- * an attestation on this engine.
+ * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} (one entry point,
+ * configured with a builder; rejects with {@link dev.toploc.runtime.ClaimRejectedException}) are the two
+ * sides of an attestation on this engine. Threads come from the {@link dev.toploc.Compute} each call is given.
  *
  * <p>Lives here: the stable runtime API. Must not live here: kernels and file formats
  * ({@code dev.toploc.runtime.internal}), commit math (core), anything that writes files the user named

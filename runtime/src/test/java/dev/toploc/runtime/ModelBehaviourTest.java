@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.toploc.internal.Parallel;
+import dev.toploc.Compute;
 import dev.toploc.runtime.internal.RandomModel;
 import dev.toploc.vectors.TestVectors;
 import java.nio.file.Files;
@@ -22,16 +22,9 @@ class ModelBehaviourTest {
     void oneAndTwoThreads_giveIdenticalStates() throws Exception {
         try (Model m = Model.load(TINY)) {
             for (ComputeMode mode : ComputeMode.values()) {
-                int saved = Parallel.threads();
-                try {
-                    Parallel.setThreads(1);
-                    float[] one = m.prefill(PROMPT, mode);
-                    Parallel.setThreads(2);
-                    float[] two = m.prefill(PROMPT, mode);
-                    assertArrayEquals(one, two, mode.toString());
-                } finally {
-                    Parallel.setThreads(saved);
-                }
+                float[] one = m.prefill(PROMPT, mode, Compute.defaults().withThreads(1));
+                float[] two = m.prefill(PROMPT, mode, Compute.defaults().withThreads(2));
+                assertArrayEquals(one, two, mode.toString());
             }
         }
     }

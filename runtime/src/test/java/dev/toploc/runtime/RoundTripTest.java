@@ -11,6 +11,7 @@ import dev.toploc.PositionConvention;
 import dev.toploc.VerificationException;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Attestations;
+import dev.toploc.attest.Claim;
 import dev.toploc.attest.Ed25519Keys;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.vectors.TestVectors;
@@ -37,17 +38,19 @@ class RoundTripTest {
                 byte[] env = Attestations.sign(att, List.of(KEY.privateKey()));
                 InferenceAttestation back = Attestations.verify(env, List.of(KEY.publicKey()));
                 for (ComputeMode mode : ComputeMode.values()) {
-                    InferenceVerifier.Report r = InferenceVerifier.verify(back, a, mode, AcceptancePolicy.defaults(CommitSpec.DEFAULT),
-                            InferenceVerifier.SamplingCheck.DEFAULT);
+                    InferenceVerifier.Report r = InferenceVerifier.builder().mode(mode).policy(AcceptancePolicy.defaults(CommitSpec.DEFAULT))
+                            .build().verify(a, back);
                     assertTrue(r.accepted());
+                    assertTrue(r.modelChecked());
                     assertEquals(70, r.tokensReplayed());
                 }
-                AttestationException e = assertThrows(AttestationException.class, () -> InferenceVerifier.verify(back, b, ComputeMode.FP32,
-                        AcceptancePolicy.defaults(CommitSpec.DEFAULT), InferenceVerifier.SamplingCheck.DEFAULT));
+                InferenceVerifier fp32 = InferenceVerifier.builder().build();
+                AttestationException e = assertThrows(AttestationException.class, () -> fp32.verify(b, back));
                 assertEquals("model", e.check());
-                // Checked against model B's weights anyway (as if its digests had been claimed): commits and tokens fail.
-                InferenceVerifier.Report r = InferenceVerifier.check(back, b, ComputeMode.FP32, AcceptancePolicy.defaults(CommitSpec.DEFAULT),
-                        InferenceVerifier.SamplingCheck.DEFAULT);
+                // Checked against model B's weights anyway (the claim without its digests): commits and tokens fail.
+                ClaimRejectedException rejected = assertThrows(ClaimRejectedException.class, () -> fp32.verify(b, Claim.of(back).withoutModel()));
+                InferenceVerifier.Report r = rejected.claimReport();
+                assertFalse(r.modelChecked());
                 assertFalse(r.commits().accepted());
                 assertFalse(r.tokens().isEmpty());
             }
@@ -62,8 +65,7 @@ class RoundTripTest {
             c[40] = c[40] == 'x' ? 'y' : 'x';
             InferenceAttestation forged = new InferenceAttestation(att.model(), att.prompt(), c, att.commitSpec(), att.positions(),
                     att.prefillChunk(), att.commits(), att.sampling(), att.providerMode(), att.nonce(), att.timestamp());
-            VerificationException e = assertThrows(VerificationException.class, () -> InferenceVerifier.verify(forged, a, ComputeMode.FP32,
-                    AcceptancePolicy.defaults(CommitSpec.DEFAULT), InferenceVerifier.SamplingCheck.DEFAULT));
+            VerificationException e = assertThrows(VerificationException.class, () -> InferenceVerifier.builder().build().verify(a, forged));
             assertTrue(e.getMessage().contains("token 40 (position"), e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.toploc.cli;
 
+import dev.toploc.Compute;
 import dev.toploc.ChunkPlan;
 import dev.toploc.Commit;
 import dev.toploc.Commits;
@@ -8,7 +9,6 @@ import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.Verifier;
 import dev.toploc.AcceptancePolicy;
-import dev.toploc.internal.Parallel;
 import dev.toploc.internal.Simd;
 import java.util.Arrays;
 import java.util.List;
@@ -55,25 +55,20 @@ final class BenchCoreCommand implements Callable<Integer> {
         AcceptancePolicy policy = AcceptancePolicy.defaults(spec);
         out.printf(Locale.ROOT, "workload: %d x %d bf16, k = %d, chunks of %d -> %d commits; %s; %d processors%n",
                 rows, hidden, spec.topK(), spec.chunkSize(), plan.size(), Simd.describe(), Runtime.getRuntime().availableProcessors());
-        int saved = Parallel.threads();
         double build = 0;
         double verify = 0;
-        try {
-            int all = Runtime.getRuntime().availableProcessors();
-            for (int threads : all > 1 ? new int[] {1, all} : new int[] {1}) {
-                Parallel.setThreads(threads);
-                List<Commit> commits = Commits.commitAll(states, plan, spec);
-                build = median(warmup, iterations, () -> Commits.commitAll(states, plan, spec));
-                verify = median(warmup, iterations, () -> {
-                    if (!Verifier.check(states, plan, spec, commits, policy).accepted()) {
-                        throw new IllegalStateException("bug: self-check rejected");
-                    }
-                });
-                out.printf(Locale.ROOT, "threads=%d  build_ms=%.3f  verify_ms=%.3f  (median of %d)%n",
-                        threads, build, verify, iterations);
-            }
-        } finally {
-            Parallel.setThreads(saved);
+        int all = Runtime.getRuntime().availableProcessors();
+        for (int threads : all > 1 ? new int[] {1, all} : new int[] {1}) {
+            Compute compute = Compute.defaults().withThreads(threads);
+            List<Commit> commits = Commits.commitAll(states, plan, spec, compute);
+            build = median(warmup, iterations, () -> Commits.commitAll(states, plan, spec, compute));
+            verify = median(warmup, iterations, () -> {
+                if (!Verifier.check(states, plan, spec, commits, policy, dev.toploc.TieRule.STRICT, compute).accepted()) {
+                    throw new IllegalStateException("bug: self-check rejected");
+                }
+            });
+            out.printf(Locale.ROOT, "threads=%d  build_ms=%.3f  verify_ms=%.3f  (median of %d)%n",
+                    threads, build, verify, iterations);
         }
         out.printf(Locale.ROOT, "build_ms=%.3f verify_ms=%.3f%n", build, verify);
         return 0;

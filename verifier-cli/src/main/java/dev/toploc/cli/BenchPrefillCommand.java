@@ -1,6 +1,6 @@
 package dev.toploc.cli;
 
-import dev.toploc.internal.Parallel;
+import dev.toploc.Compute;
 import dev.toploc.internal.Simd;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
@@ -58,7 +58,6 @@ final class BenchPrefillCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "writing a random Llama (hidden 2048, 32 heads / 4 KV, MLP 5632, %d layers, bf16) to %s ...%n", layers, dir);
             RandomModel.write(dir, RandomModel.Shape.llama2048(layers, 4096), "BF16", 2026, 1);
         }
-        int saved = Parallel.threads();
         try (Model m = Model.load(dir)) {
             int vocab = m.config().vocabSize();
             int[] ids = new int[tokens];
@@ -72,12 +71,12 @@ final class BenchPrefillCommand implements Callable<Integer> {
             for (String name : modes) {
                 ComputeMode mode = ComputeMode.fromWireName(name);
                 for (int threads : all > 1 ? new int[] {1, all} : new int[] {1}) {
-                    Parallel.setThreads(threads);
-                    m.prefill(ids, mode);                  // warm-up (JIT, page cache, rounded weights)
+                    Compute compute = Compute.defaults().withThreads(threads);
+                    m.prefill(ids, mode, compute);         // warm-up (JIT, page cache, rounded weights)
                     double[] s = new double[runs];
                     for (int r = 0; r < runs; r++) {
                         long t0 = System.nanoTime();
-                        m.prefill(ids, mode);
+                        m.prefill(ids, mode, compute);
                         s[r] = (System.nanoTime() - t0) / 1e9;
                     }
                     Arrays.sort(s);
@@ -86,7 +85,6 @@ final class BenchPrefillCommand implements Callable<Integer> {
                 }
             }
         } finally {
-            Parallel.setThreads(saved);
             if (tmp != null) {
                 deleteTree(tmp);
             }

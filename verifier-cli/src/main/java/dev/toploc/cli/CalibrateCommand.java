@@ -10,11 +10,11 @@ import dev.toploc.CommitEncoding;
 import dev.toploc.CommitFormatException;
 import dev.toploc.CommitSpec;
 import dev.toploc.Commits;
+import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
 import dev.toploc.TopLocException;
 import dev.toploc.attest.InferenceAttestation;
-import dev.toploc.internal.Parallel;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Generator;
 import dev.toploc.runtime.InferenceVerifier;
@@ -256,16 +256,9 @@ final class CalibrateCommand implements Callable<Integer> {
     /** Generation on {@code engine}, claimed as the model the verifier holds; the claim's commits are the engine's. */
     static Claim honest(Model engine, Model claimed, int[] prompt, int maxTokens, Sampling s, ComputeMode mode, PositionConvention conv, int threads)
             throws Exception {
-        int saved = Parallel.threads();
-        if (threads > 0) {
-            Parallel.setThreads(threads);
-        }
-        try {
-            Generator.Generation g = Generator.generate(engine, prompt, maxTokens, s, -1, mode, null);
-            return claim(claimed, g.prompt(), g.completion(), g.hidden(), engine.config().hiddenSize(), mode, conv, s, maxTokens, SPEC.dtype(), SPEC.dtype());
-        } finally {
-            Parallel.setThreads(saved);
-        }
+        Compute compute = threads > 0 ? Compute.defaults().withThreads(threads) : Compute.defaults();
+        Generator.Generation g = Generator.generate(engine, prompt, maxTokens, s, -1, mode, null, compute);
+        return claim(claimed, g.prompt(), g.completion(), g.hidden(), engine.config().hiddenSize(), mode, conv, s, maxTokens, SPEC.dtype(), SPEC.dtype());
     }
 
     /** Commits from rows {@code [0, P+N-1)} of {@code hidden} (positions of the claimed sequence), in {@code commitDtype}, labelled {@code claimDtype}. */
@@ -373,14 +366,20 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         AcceptancePolicy measureOnly = new AcceptancePolicy(Integer.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, -1, "measurement");
         try {
-            InferenceVerifier.Report r = InferenceVerifier.check(c.att(), verifierModel, mode, measureOnly,
-                    new InferenceVerifier.SamplingCheck(true, Double.MAX_VALUE, 0), d.stream());
+            InferenceVerifier.Report r;
+            try {
+                // measured against the verifier's folder whatever the claim names (substitution scenarios)
+                r = InferenceVerifier.builder().mode(mode).policy(measureOnly).sampling(new InferenceVerifier.SamplingCheck(true, Double.MAX_VALUE, 0))
+                        .streamLayers(d.stream()).build().verify(verifierModel, dev.toploc.attest.Claim.of(c.att()).withoutModel());
+            } catch (dev.toploc.runtime.ClaimRejectedException rejected) {
+                r = rejected.claimReport();      // a termination failure; the measurements stand
+            }
             List<ChunkStats> stats = r.commits().chunks().stream().map(x -> x.stats()).toList();
             return new Sample(d.family(), d.name(), d.honest(), mode, prompt, stats.stream().mapToInt(ChunkStats::expMismatches).max().orElse(0),
                     stats.stream().mapToDouble(ChunkStats::mantErrMean).max().orElse(0), stats.stream().mapToDouble(ChunkStats::mantErrMedian).max().orElse(0),
                     stats.stream().mapToInt(ChunkStats::signMismatches).max().orElse(0), r.worstTokenGap(),
                     stats.stream().mapToDouble(ChunkStats::mantErrMean).average().orElse(0), null);
-        } catch (TopLocException e) {
+        } catch (TopLocException | IOException e) {
             return new Sample(d.family(), d.name(), d.honest(), mode, prompt, 0, 0, 0, 0, 0, 0, e.getMessage());
         }
     }

@@ -3,6 +3,7 @@ package dev.toploc.cli;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.Commit;
 import dev.toploc.CommitSpec;
+import dev.toploc.Compute;
 import dev.toploc.HiddenStates;
 import dev.toploc.VerificationException;
 import dev.toploc.VerificationReport;
@@ -49,16 +50,16 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         try (Device dev = Device.select(device, command.commandLine().getErr())) {
-            return check(out);
+            return check(out, dev.compute());
         }
     }
 
-    private int check(PrintWriter out) throws Exception {
+    private int check(PrintWriter out, Compute compute) throws Exception {
         HiddenStates s = in.states();
         CommitSpec spec = in.spec();
         List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
         AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
-        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties));
+        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties), compute);
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
         } else {

@@ -13,6 +13,7 @@ import dev.toploc.attest.Attestations;
 import dev.toploc.attest.Dsse;
 import dev.toploc.attest.Ed25519Keys;
 import dev.toploc.attest.InferenceAttestation;
+import dev.toploc.runtime.ClaimRejectedException;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -162,8 +163,12 @@ final class DemoCommand implements Callable<Integer> {
                            ComputeMode mode, AcceptancePolicy policy, InferenceVerifier.SamplingCheck replay) {
         try {
             InferenceAttestation a = Attestations.verify(envelope, trusted);
-            InferenceVerifier.checkIdentity(a, m.identity());
-            InferenceVerifier.Report r = InferenceVerifier.check(a, m, mode, policy, replay);
+            InferenceVerifier.Report r;
+            try {
+                r = InferenceVerifier.builder().mode(mode).policy(policy).sampling(replay).build().verify(m, a);
+            } catch (ClaimRejectedException rejected) {
+                r = rejected.claimReport();
+            }
             VerificationReport c = r.commits();
             int worstExp = c.chunks().stream().mapToInt(x -> x.stats().expMismatches()).max().orElse(0);
             double worstMean = c.chunks().stream().mapToDouble(x -> x.stats().mantErrMean()).max().orElse(0);

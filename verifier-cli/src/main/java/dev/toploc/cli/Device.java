@@ -1,9 +1,9 @@
 package dev.toploc.cli;
 
+import dev.toploc.Compute;
 import dev.toploc.cuda.CudaBackend;
 import dev.toploc.cuda.CudaException;
 import dev.toploc.cuda.CudaPrefill;
-import dev.toploc.internal.TopK;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import java.io.PrintWriter;
@@ -12,15 +12,18 @@ import java.io.PrintWriter;
  * The {@code --device cpu|cuda|auto} rule: {@code cuda} without a usable device is an error naming why;
  * {@code auto} uses a GPU when there is one and says why not otherwise. On a GPU the commits' top-k runs
  * there, and so does the fp32 prefill of a model the GPU kernels cover (others stay on the CPU, said so).
+ * Nothing process-wide is switched: commands pass {@link #compute()} and {@link #engine()} on.
  */
 final class Device implements AutoCloseable {
     private final CudaBackend gpu;
     private final PrintWriter err;
+    private final Compute compute;
     private CudaPrefill prefill;
 
     private Device(CudaBackend gpu, PrintWriter err) {
         this.gpu = gpu;
         this.err = err;
+        this.compute = Compute.defaults().withTopK(gpu);
     }
 
     static Device select(String device, PrintWriter err) throws CudaException {
@@ -39,8 +42,17 @@ final class Device implements AutoCloseable {
         if (gpu != null) {
             err.println("device: " + gpu.name());
         }
-        TopK.use(gpu);
         return new Device(gpu, err);
+    }
+
+    /** The compute context: all processors, and the commits' top-k on the GPU when there is one. */
+    Compute compute() {
+        return compute;
+    }
+
+    /** The verifier's prefill engine set up by {@link #prefillOn}, or null (the CPU runtime). */
+    InferenceVerifier.PrefillEngine engine() {
+        return prefill == null ? null : prefill.asEngine();
     }
 
     /** The GPU prefill set up by {@link #prefillOn}, or null. */
@@ -55,7 +67,6 @@ final class Device implements AutoCloseable {
         }
         try {
             prefill = CudaPrefill.upload(gpu, model);
-            InferenceVerifier.usePrefillEngine(prefill.asEngine());
             err.println("device: fp32 prefill on the GPU");
         } catch (CudaException e) {
             err.println("device: prefill on the CPU (" + e.getMessage() + ")");
@@ -65,8 +76,6 @@ final class Device implements AutoCloseable {
 
     @Override
     public void close() {
-        TopK.use(null);
-        InferenceVerifier.usePrefillEngine(null);
         if (prefill != null) {
             prefill.close();
         }

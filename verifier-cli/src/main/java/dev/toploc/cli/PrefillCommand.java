@@ -1,6 +1,6 @@
 package dev.toploc.cli;
 
-import dev.toploc.internal.Parallel;
+import dev.toploc.Compute;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
 import java.nio.ByteBuffer;
@@ -61,16 +61,14 @@ final class PrefillCommand implements Callable<Integer> {
         }
         int[] ids = input.ids != null ? TokenIds.parse(input.ids, "--ids")
                 : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : TokenIds.fromText(input.prompt);
-        if (threads != null) {
-            Parallel.setThreads(threads);
-        }
         try (Device dev = Device.select(m == ComputeMode.FP32 ? device : "cpu", command.commandLine().getErr());
              Model mdl = Model.load(model)) {
             int d = mdl.config().hiddenSize();
+            Compute compute = threads != null ? dev.compute().withThreads(threads) : dev.compute();
             dev.prefillOn(mdl);
             long t0 = System.nanoTime();
             var gpu = dev.prefill();
-            float[] h = gpu != null ? gpu.prefill(ids) : mdl.prefill(ids, m, stream);
+            float[] h = gpu != null ? gpu.prefill(ids) : mdl.prefill(ids, m, stream, null, compute);
             double secs = (System.nanoTime() - t0) / 1e9;
             byte[] data;
             String descr;

@@ -126,6 +126,7 @@ final class Report {
     static ObjectNode json(InferenceVerifier.Report r) {
         ObjectNode n = json(r.commits());
         n.put("accepted", r.accepted());
+        n.put("modelChecked", r.modelChecked());
         ObjectNode t = n.putObject("tokenReplay");
         t.put("tokens", r.tokensReplayed());
         t.put("worstLogitGap", r.worstTokenGap());

@@ -7,7 +7,9 @@ import dev.toploc.CommitSpec;
 import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
 import dev.toploc.attest.Attestations;
+import dev.toploc.attest.Claim;
 import dev.toploc.attest.InferenceAttestation;
+import dev.toploc.runtime.ClaimRejectedException;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -103,7 +105,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
         ComputeMode m = ComputeMode.fromWireName(mode);
-        InferenceAttestation a;
+        Claim claim;
         InferenceVerifier.SamplingCheck replay;
         if (proofs != null) {
             if (attestation != null) {
@@ -116,7 +118,7 @@ final class VerifyCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--sampling " + sampling + " replays the tokens: give --positions produced or decode-steps "
                         + "(auto is for the commits alone)");
             }
-            a = interop();
+            claim = interop();
             replay = null;
         } else {
             if (attestation == null) {
@@ -125,7 +127,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (trust.isEmpty()) {
                 throw new IllegalArgumentException("--trust PUB.pem is required: an attestation is only as good as the key that signed it");
             }
-            a = Attestations.verify(Inputs.attestation(attestation), Inputs.publicKeys(trust));
+            claim = Claim.of(Attestations.verify(Inputs.attestation(attestation), Inputs.publicKeys(trust)));
             replay = noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
         }
         AcceptancePolicy policy;
@@ -133,11 +135,11 @@ final class VerifyCommand implements Callable<Integer> {
         PolicyFile pf = null;
         if (policyFile != null) {
             pf = PolicyFile.read(policyFile);
-            pf.requireFits(a.commitSpec());
+            pf.requireFits(claim.commitSpec());
             policy = pf.policy();
             margin = pf.logitMargin();
         } else {
-            policy = AcceptancePolicy.defaults(a.commitSpec());
+            policy = AcceptancePolicy.defaults(claim.commitSpec());
             err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
                     + "(see docs/calibration.md)");
         }
@@ -148,22 +150,37 @@ final class VerifyCommand implements Callable<Integer> {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
             }
-            if (proofs == null) {
-                InferenceVerifier.checkIdentity(a, mdl.identity());
+            if (claim.model().isEmpty()) {
+                err.println("note: bare commits name no model: the folder's weights are not checked against a digest");
             }
-            if (pf != null) {
-                pf.requireModel(mdl.identity());
-            }
-            err.printf("recomputing %d positions in %s ...%n", a.prompt().length + a.completion().length - 1, m.wireName());
-            long t0 = System.nanoTime();
+            int rows = claim.prompt().length + claim.completion().length - 1;
+            err.printf("recomputing %d positions in %s ...%n", rows, m.wireName());
             int layers = mdl.config().numLayers();
-            boolean bar = System.console() != null && a.prompt().length + a.completion().length > 256;
-            InferenceVerifier.Report r = InferenceVerifier.check(a, mdl, m, policy, replay, false, !bar ? null : done -> {
-                int w = 30;
-                int fill = done * w / layers;
-                err.printf("\rprefill [%s%s] layer %d/%d%s", "#".repeat(fill), " ".repeat(w - fill), done, layers, done == layers ? "\n" : "");
-                err.flush();
-            });
+            boolean bar = System.console() != null && rows + 1 > 256;
+            PolicyFile bound = pf;
+            InferenceVerifier verifier = InferenceVerifier.builder()
+                    .policyFor((folder, spec) -> {      // after the model identity check: a policy for other weights is refused
+                        if (bound != null) {
+                            bound.requireModel(folder.identity());
+                        }
+                        return policy;
+                    })
+                    .sampling(replay).mode(m)
+                    .compute(dev.compute()).engine(dev.engine()).progress(!bar ? null : done -> {
+                        int w = 30;
+                        int fill = done * w / layers;
+                        err.printf("\rprefill [%s%s] layer %d/%d%s", "#".repeat(fill), " ".repeat(w - fill), done, layers, done == layers ? "\n" : "");
+                        err.flush();
+                    }).build();
+            long t0 = System.nanoTime();
+            InferenceVerifier.Report r;
+            ClaimRejectedException rejected = null;
+            try {
+                r = verifier.verify(mdl, claim);
+            } catch (ClaimRejectedException e) {
+                rejected = e;
+                r = e.claimReport();
+            }
             double secs = (System.nanoTime() - t0) / 1e9;
             if (json) {
                 ObjectNode n = Report.json(r);
@@ -174,8 +191,8 @@ final class VerifyCommand implements Callable<Integer> {
                 Report.tokens(out, r);
                 out.printf("%s in %.2f s%n", r.accepted() ? "ACCEPTED" : "REJECTED", secs);
             }
-            if (!r.accepted()) {
-                throw InferenceVerifier.rejection(r, policy);
+            if (rejected != null) {
+                throw rejected;
             }
         }
         return Toploc.ACCEPTED;
@@ -205,8 +222,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Builds an unsigned claim from --proofs and token ids. */
-    private InferenceAttestation interop() throws Exception {
+    /** Builds a bare claim (no model digests) from --proofs and token ids. */
+    private Claim interop() throws Exception {
         if (promptIds == null || completionIds == null) {
             throw new IllegalArgumentException("--proofs needs --prompt-ids and --completion-ids");
         }
@@ -229,10 +246,9 @@ final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
-        return new InferenceAttestation(new InferenceAttestation.ModelRef("(unattested)", List.of(), List.of(), "0".repeat(64), "0".repeat(64)),
-                p, c, spec, PositionConvention.fromWireName(positions), prefillChunk, commits,
+        return Claim.bare(p, c, spec, PositionConvention.fromWireName(positions), prefillChunk, commits,
                 new InferenceAttestation.SamplingRef(temperature, seed, maxTokens >= 0 ? maxTokens : c.length, eos,
-                        eos >= 0 && c[c.length - 1] == eos ? "eos" : "length"), "unknown", "", "");
+                        eos >= 0 && c[c.length - 1] == eos ? "eos" : "length"));
     }
 
     /** Proofs of the Python stack are bf16 or fp16 (the model's dtype); other commit dtypes come only in attestations. */

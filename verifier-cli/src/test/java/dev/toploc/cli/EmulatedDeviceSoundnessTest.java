@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.toploc.PositionConvention;
 import dev.toploc.cuda.CudaBackend;
 import dev.toploc.cuda.CudaPrefill;
-import dev.toploc.internal.TopK;
+import dev.toploc.Compute;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -34,6 +34,7 @@ class EmulatedDeviceSoundnessTest {
     static Model b;
     static PolicyFile policy;
     static CudaPrefill gpu;
+    static Compute device;
 
     @BeforeContainer
     static void plugInTheDevice() throws Exception {
@@ -42,14 +43,11 @@ class EmulatedDeviceSoundnessTest {
         b = Model.load(SoundnessPropertiesTest.B);
         policy = PolicyFile.read(SoundnessPropertiesTest.A.resolve("toploc-policy.json"));
         gpu = CudaPrefill.upload(backend, a);
-        InferenceVerifier.usePrefillEngine(gpu.asEngine());
-        TopK.use(backend);
+        device = Compute.defaults().withTopK(backend);
     }
 
     @AfterContainer
     static void unplug() {
-        TopK.use(null);
-        InferenceVerifier.usePrefillEngine(null);
         if (gpu != null) {
             gpu.close();
             a.close();
@@ -63,12 +61,13 @@ class EmulatedDeviceSoundnessTest {
         Sampling s = greedy ? Sampling.GREEDY : new Sampling(0.8, seed);
         CalibrateCommand.Claim c = CalibrateCommand.honest(a, a, SoundnessPropertiesTest.prompt(seed), 40, s, ComputeMode.values()[providerMode],
                 PositionConvention.PRODUCED, 0);
-        assertTrue(SoundnessPropertiesTest.accepted(c, a, policy, ComputeMode.FP32));
+        assertTrue(SoundnessPropertiesTest.accepted(c, a, policy, ComputeMode.FP32, device, gpu.asEngine()));
     }
 
     @Property(tries = 8, seed = "20261128")
     void detectableAttacks_areRejectedByTheDeviceVerifier(@ForAll SoundnessPropertiesTest.Attack attack, @ForAll long seed) throws Exception {
-        assertFalse(SoundnessPropertiesTest.accepted(SoundnessPropertiesTest.attack(attack, a, b, seed), a, policy, ComputeMode.FP32),
+        assertFalse(SoundnessPropertiesTest.accepted(SoundnessPropertiesTest.attack(attack, a, b, seed), a, policy, ComputeMode.FP32,
+                device, gpu.asEngine()),
                 attack + " was accepted");
     }
 

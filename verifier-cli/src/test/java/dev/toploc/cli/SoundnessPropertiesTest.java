@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.CommitSpec;
+import dev.toploc.Compute;
 import dev.toploc.PositionConvention;
+import dev.toploc.attest.Claim;
+import dev.toploc.runtime.ClaimRejectedException;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -57,12 +60,23 @@ class SoundnessPropertiesTest {
 
     /** Whether the verifier holding {@code model} accepts the claim under the calibrated {@code policy}. */
     static boolean accepted(CalibrateCommand.Claim c, Model model, PolicyFile policy, ComputeMode verifierMode) throws Exception {
+        return accepted(c, model, policy, verifierMode, Compute.defaults(), null);
+    }
+
+    /** As {@link #accepted(CalibrateCommand.Claim, Model, PolicyFile, ComputeMode)} on {@code compute}, the prefill on {@code engine} (null: the CPU). */
+    static boolean accepted(CalibrateCommand.Claim c, Model model, PolicyFile policy, ComputeMode verifierMode, Compute compute,
+                            InferenceVerifier.PrefillEngine engine) throws Exception {
         if (c.formatError() != null) {
             return false;
         }
-        InferenceVerifier.Report r = InferenceVerifier.check(c.att(), model, verifierMode, policy.policy(),
-                new InferenceVerifier.SamplingCheck(true, policy.logitMargin(), 1e-4));
-        return r.accepted();
+        InferenceVerifier verifier = InferenceVerifier.builder().mode(verifierMode).policy(policy.policy())
+                .sampling(new InferenceVerifier.SamplingCheck(true, policy.logitMargin(), 1e-4)).compute(compute).engine(engine).build();
+        try {
+            // the commits and tokens, whatever weights the claim names (the attacks claim the right model)
+            return verifier.verify(model, Claim.of(c.att()).withoutModel()).accepted();
+        } catch (ClaimRejectedException rejected) {
+            return false;
+        }
     }
 
     @Property(tries = 12, seed = "20261128")

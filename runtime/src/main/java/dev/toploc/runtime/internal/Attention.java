@@ -1,6 +1,6 @@
 package dev.toploc.runtime.internal;
 
-import dev.toploc.internal.Parallel;
+import dev.toploc.Compute;
 import dev.toploc.internal.Simd;
 import dev.toploc.runtime.ComputeMode;
 import jdk.incubator.vector.FloatVector;
@@ -35,10 +35,10 @@ public final class Attention {
      * @param out     tokens x heads x headDim
      */
     public static void attend(float[] q, KvCache.Layer cache, int start, int tokens, int heads, int kvHeads, int headDim,
-                              int window, ComputeMode mode, float[] out, boolean vector) {
+                              int window, ComputeMode mode, float[] out, boolean vector, Compute compute) {
         int group = heads / kvHeads;
         float sqrtD = (float) Math.sqrt(headDim);
-        Parallel.forEach(heads, h -> {
+        compute.forEach(heads, h -> {
             int g = h / group;
             float[] scores = new float[start + tokens];
             for (int t = 0; t < tokens; t++) {

@@ -1,6 +1,6 @@
 package dev.toploc.runtime.internal;
 
-import dev.toploc.internal.Parallel;
+import dev.toploc.Compute;
 import dev.toploc.internal.Simd;
 import jdk.incubator.vector.FloatVector;
 
@@ -29,22 +29,22 @@ public final class Matmul {
     /** Output rows per task: a group's weights (64 rows) stay cache-resident while every token passes. */
     private static final int GROUP = 64;
 
-    /** {@code y (T x w.rows) = x (T x w.cols) * w^T}, plus {@code bias} (length w.rows, or null). */
-    public static void matmul(float[] x, int tokens, Weight w, float[] bias, float[] y) {
+    /** {@code y (T x w.rows) = x (T x w.cols) * w^T}, plus {@code bias} (length w.rows, or null), on {@code compute}'s threads. */
+    public static void matmul(float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
         if (Simd.ENABLED) {
-            matmulVector(x, tokens, w, bias, y);
+            matmulVector(x, tokens, w, bias, y, compute);
         } else {
-            matmulScalar(x, tokens, w, bias, y);
+            matmulScalar(x, tokens, w, bias, y, compute);
         }
     }
 
     /** Scalar twin of {@link #matmulVector}: the same reduction order, one output at a time. */
-    public static void matmulScalar(float[] x, int tokens, Weight w, float[] bias, float[] y) {
+    public static void matmulScalar(float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
         int in = w.cols;
         int out = w.rows;
         int bound = Weight.FS.loopBound(in);
         int groups = (out + GROUP - 1) / GROUP;
-        Parallel.forEach(groups, g -> {
+        compute.forEach(groups, g -> {
             float[] partial = new float[LANES];
             for (int o = g * GROUP, oEnd = Math.min(out, o + GROUP); o < oEnd; o++) {
                 long wr = (long) o * in;
@@ -70,10 +70,10 @@ public final class Matmul {
     }
 
     /** Vector kernel; see the class comment for its order of operations. */
-    public static void matmulVector(float[] x, int tokens, Weight w, float[] bias, float[] y) {
+    public static void matmulVector(float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
         int out = w.rows;
         int groups = (out + GROUP - 1) / GROUP;
-        Parallel.forEach(groups, g -> {
+        compute.forEach(groups, g -> {
             float[] lanes = new float[LANES];
             int oStart = g * GROUP;
             int oEnd = Math.min(out, oStart + GROUP);

@@ -50,8 +50,8 @@ class KernelTwinsTest {
         }
         float[] v = new float[tokens * rows];
         float[] s = new float[tokens * rows];
-        Matmul.matmulVector(x, tokens, w, b, v);
-        Matmul.matmulScalar(x, tokens, w, b, s);
+        Matmul.matmulVector(x, tokens, w, b, v, dev.toploc.Compute.defaults());
+        Matmul.matmulScalar(x, tokens, w, b, s, dev.toploc.Compute.defaults());
         assertArrayEquals(s, v);
     }
 
@@ -86,8 +86,8 @@ class KernelTwinsTest {
         float[] q = gauss(r, tokens * heads * d, mode);
         float[] a = new float[tokens * heads * d];
         float[] b = new float[tokens * heads * d];
-        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, a, true);
-        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, b, false);
+        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, a, true, dev.toploc.Compute.defaults());
+        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, b, false, dev.toploc.Compute.defaults());
         assertArrayEquals(b, a);
     }
 
