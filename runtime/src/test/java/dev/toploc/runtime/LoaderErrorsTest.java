@@ -3,7 +3,7 @@ package dev.toploc.runtime;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.toploc.runtime.internal.RandomModel;
+import dev.toploc.vectors.RandomModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -7,6 +7,7 @@ import dev.toploc.HiddenStates;
 import dev.toploc.VerificationException;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
+import dev.toploc.policy.Policies;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +56,9 @@ final class CheckCommand implements Callable<Integer> {
         for (int i = 0; i < lines.size(); i++) {
             commits.add(Commit.fromBase64(lines.get(i), spec.encoding(), spec.topK(), "commit " + i + " (line " + (i + 1) + ")"));
         }
-        AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
+        Policies.Choice chosen = policyFile != null ? Policies.fromFileWithoutModel(policyFile, spec) : Policies.defaults(spec);
+        AcceptancePolicy policy = chosen.policy();
+        command.commandLine().getErr().println("policy: " + chosen.description());
         VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy);
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));

@@ -8,6 +8,7 @@ import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
 import dev.toploc.attest.Attestations;
 import dev.toploc.attest.InferenceAttestation;
+import dev.toploc.policy.Policies;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -48,7 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill")
     String device;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the reference's thresholds")
+    @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the model folder's toploc-policy.json when present, else the reference's thresholds")
     Path policyFile;
 
     @Option(names = "--no-replay", description = "skip the token-choice replay")
@@ -104,22 +105,6 @@ final class VerifyCommand implements Callable<Integer> {
             a = Attestations.verify(Inputs.attestation(attestation), Inputs.publicKeys(trust));
             replay = noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
         }
-        AcceptancePolicy policy;
-        double margin = InferenceVerifier.SamplingCheck.DEFAULT.logitMargin();
-        PolicyFile pf = null;
-        if (policyFile != null) {
-            pf = PolicyFile.read(policyFile);
-            pf.requireFits(a.commitSpec());
-            policy = pf.policy();
-            margin = pf.logitMargin();
-        } else {
-            policy = AcceptancePolicy.defaults(a.commitSpec());
-            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
-                    + "(see docs/calibration.md)");
-        }
-        if (replay == null) {
-            replay = new InferenceVerifier.SamplingCheck(true, margin, InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
-        }
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
@@ -127,8 +112,12 @@ final class VerifyCommand implements Callable<Integer> {
             if (proofs == null) {
                 InferenceVerifier.checkIdentity(a, mdl.identity());
             }
-            if (pf != null) {
-                pf.requireModel(mdl.identity());
+            // --policy, else the model folder's toploc-policy.json, else the reference defaults; said which
+            Policies.Choice chosen = Policies.select(policyFile, model, a.commitSpec(), mdl.identity().configDigest(), mdl.identity().weightsDigest());
+            AcceptancePolicy policy = chosen.policy();
+            err.println("policy: " + chosen.description());
+            if (replay == null) {
+                replay = new InferenceVerifier.SamplingCheck(true, chosen.logitMargin(), InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
             }
             err.printf("recomputing %d positions in %s ...%n", a.prompt().length + a.completion().length - 1, m.wireName());
             long t0 = System.nanoTime();

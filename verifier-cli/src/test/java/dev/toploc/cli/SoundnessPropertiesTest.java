@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.CommitSpec;
 import dev.toploc.PositionConvention;
+import dev.toploc.calibration.Claims;
+import dev.toploc.calibration.Submission;
+import dev.toploc.policy.PolicyFile;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -51,16 +54,16 @@ class SoundnessPropertiesTest {
         return TokenIds.fromText("Q: What is " + WORDS[r.nextInt(WORDS.length)] + " for " + WORDS[r.nextInt(WORDS.length)] + "?\nA:");
     }
 
-    static boolean accepted(CalibrateCommand.Claim c, ComputeMode verifierMode) throws Exception {
+    static boolean accepted(Submission c, ComputeMode verifierMode) throws Exception {
         return accepted(c, a, policy, verifierMode);
     }
 
     /** Whether the verifier holding {@code model} accepts the claim under the calibrated {@code policy}. */
-    static boolean accepted(CalibrateCommand.Claim c, Model model, PolicyFile policy, ComputeMode verifierMode) throws Exception {
+    static boolean accepted(Submission c, Model model, PolicyFile policy, ComputeMode verifierMode) throws Exception {
         if (c.formatError() != null) {
             return false;
         }
-        InferenceVerifier.Report r = InferenceVerifier.check(c.att(), model, verifierMode, policy.policy(),
+        InferenceVerifier.Report r = InferenceVerifier.check(c.attestation(), model, verifierMode, policy.policy(),
                 new InferenceVerifier.SamplingCheck(true, policy.logitMargin(), 1e-4));
         return r.accepted();
     }
@@ -69,7 +72,7 @@ class SoundnessPropertiesTest {
     void honestRerun_isAccepted_inAnyComputeMode(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int providerMode,
                                                  @ForAll @IntRange(min = 0, max = 2) int verifierMode, @ForAll boolean greedy) throws Exception {
         Sampling s = greedy ? Sampling.GREEDY : new Sampling(0.8, seed);
-        CalibrateCommand.Claim c = CalibrateCommand.honest(a, a, prompt(seed), 40, s, ComputeMode.values()[providerMode],
+        Submission c = Claims.honest(a, a, prompt(seed), 40, s, ComputeMode.values()[providerMode],
                 PositionConvention.PRODUCED, 0);
         assertTrue(accepted(c, ComputeMode.values()[verifierMode]));
     }
@@ -83,18 +86,18 @@ class SoundnessPropertiesTest {
     }
 
     /** The claim an attacker makes: {@code a} is the model claimed, {@code b} another one. */
-    static CalibrateCommand.Claim attack(Attack attack, Model a, Model b, long seed) throws Exception {
+    static Submission attack(Attack attack, Model a, Model b, long seed) throws Exception {
         Sampling s = new Sampling(0.8, seed);
         int[] p = prompt(seed);
         return switch (attack) {
-            case SUBSTITUTION -> CalibrateCommand.honest(b, a, p, 40, s, ComputeMode.BF16, PositionConvention.PRODUCED, 0);
-            case PREFIX_ADDED -> CalibrateCommand.prefixed(a, p, 40, s, true);
-            case PREFIX_REMOVED -> CalibrateCommand.prefixed(a, p, 40, s, false);
-            case REPLAY -> CalibrateCommand.replayed(a, p, prompt(seed + 1), 40, s);
-            case SHIFTED -> CalibrateCommand.shifted(a, p, 40, s);
-            case FP16_AS_BF16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.FP16, dev.toploc.Dtype.BF16);
-            case BF16_AS_FP16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.BF16, dev.toploc.Dtype.FP16);
-            case RANDOM_COMMITS -> CalibrateCommand.randomCommits(a, p, 40, s, (int) seed);
+            case SUBSTITUTION -> Claims.honest(b, a, p, 40, s, ComputeMode.BF16, PositionConvention.PRODUCED, 0);
+            case PREFIX_ADDED -> Claims.prefixed(a, p, 40, s, true);
+            case PREFIX_REMOVED -> Claims.prefixed(a, p, 40, s, false);
+            case REPLAY -> Claims.replayed(a, p, prompt(seed + 1), 40, s);
+            case SHIFTED -> Claims.shifted(a, p, 40, s);
+            case FP16_AS_BF16 -> Claims.relabeled(a, p, 40, s, dev.toploc.Dtype.FP16, dev.toploc.Dtype.BF16);
+            case BF16_AS_FP16 -> Claims.relabeled(a, p, 40, s, dev.toploc.Dtype.BF16, dev.toploc.Dtype.FP16);
+            case RANDOM_COMMITS -> Claims.randomCommits(a, p, 40, s, (int) seed);
         };
     }
 
