@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
-import dev.toploc.runtime.internal.RandomModel;
+import dev.toploc.vectors.RandomModel;
 import dev.toploc.vectors.GoldenSequence;
 import dev.toploc.vectors.TestVectors;
 import java.nio.file.Files;

@@ -32,6 +32,12 @@ public record SampleResult(int index, Verdict verdict, boolean checked, Position
                            int completionTokens, int commits, int failedChunks, ChunkStats worst, ChunkStats worstStrict, Long seed, Double temperature,
                            String reason, VerificationReport report, long prefillNanos, long checkNanos) {
 
+    /** Rejected before anything was recomputed (a null proof): nothing checked against the model. */
+    static SampleResult rejected(Sample s, String reason) {
+        return new SampleResult(s.index(), Verdict.REJECT, false, null, null, s.prompt().length, s.completion().length, 0, 0,
+                null, null, s.seed(), s.temperature(), reason, null, 0, 0);
+    }
+
     static SampleResult badInput(Sample s, String layout, int commits, String reason) {
         return new SampleResult(s.index(), Verdict.BAD_INPUT, false, null, layout, s.prompt().length, s.completion().length, commits, 0,
                 null, null, s.seed(), s.temperature(), reason, null, 0, 0);

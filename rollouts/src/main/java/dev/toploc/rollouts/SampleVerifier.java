@@ -57,7 +57,8 @@ public final class SampleVerifier {
         try {
             parsed = Proofs.read(s.proofs(), st.layout(), st.spec(), "proofs");
         } catch (CommitFormatException e) {
-            return SampleResult.badInput(s, null, 0, e.getMessage());
+            // a null proof (all zero) is well-formed: the provider did not commit, a rejection
+            return e.nullProof() ? SampleResult.rejected(s, e.getMessage()) : SampleResult.badInput(s, null, 0, e.getMessage());
         }
         List<Commit> commits = parsed.commits();
         String layout = parsed.layout().wireName();

@@ -233,7 +233,18 @@ public final class InferenceVerifier {
         return r;
     }
 
-    /** Checks that the folder's weights are the attested ones. */
+    /**
+     * Checks that {@code id} (a model folder's) is the model {@code claim} names; a bare claim names none and
+     * passes. {@link #verify} calls it first; a caller that chooses its policy by the folder calls it before that.
+     *
+     * @throws AttestationException (check {@code model}) naming the digests that differ
+     */
+    public static void checkIdentity(Claim claim, ModelIdentity id) throws AttestationException {
+        if (claim.model().isPresent()) {
+            checkIdentity(claim.model().get(), id);
+        }
+    }
+
     private static void checkIdentity(InferenceAttestation.ModelRef m, ModelIdentity id) throws AttestationException {
         if (!m.configDigest().equals(id.configDigest())) {
             throw new AttestationException("model", "config.json sha256 " + id.configDigest() + " does not match the attested "

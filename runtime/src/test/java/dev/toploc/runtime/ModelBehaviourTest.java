@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.Compute;
-import dev.toploc.runtime.internal.RandomModel;
+import dev.toploc.vectors.RandomModel;
 import dev.toploc.vectors.TestVectors;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import dev.toploc.Compute;
 import dev.toploc.internal.Simd;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
-import dev.toploc.runtime.internal.RandomModel;
+import dev.toploc.vectors.RandomModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

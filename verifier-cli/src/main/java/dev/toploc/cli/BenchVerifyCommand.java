@@ -10,7 +10,7 @@ import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import dev.toploc.runtime.Provider;
 import dev.toploc.runtime.Sampling;
-import dev.toploc.runtime.internal.RandomModel;
+import dev.toploc.vectors.RandomModel;
 import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.nio.file.Files;

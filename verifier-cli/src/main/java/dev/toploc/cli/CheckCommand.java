@@ -8,6 +8,7 @@ import dev.toploc.HiddenStates;
 import dev.toploc.VerificationException;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
+import dev.toploc.policy.Policies;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,7 +59,9 @@ final class CheckCommand implements Callable<Integer> {
         HiddenStates s = in.states();
         CommitSpec spec = in.spec();
         List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
-        AcceptancePolicy policy = policyFile != null ? PolicyFile.read(policyFile).policy() : AcceptancePolicy.defaults(spec);
+        Policies.Choice chosen = policyFile != null ? Policies.fromFileWithoutModel(policyFile, spec) : Policies.defaults(spec);
+        AcceptancePolicy policy = chosen.policy();
+        command.commandLine().getErr().println("policy: " + chosen.description());
         VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties), compute);
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));

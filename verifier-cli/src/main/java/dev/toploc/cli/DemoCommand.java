@@ -14,6 +14,7 @@ import dev.toploc.attest.Dsse;
 import dev.toploc.attest.Ed25519Keys;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.runtime.ClaimRejectedException;
+import dev.toploc.policy.Policies;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -21,7 +22,6 @@ import dev.toploc.runtime.Provider;
 import dev.toploc.runtime.Sampling;
 import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--other-model", paramLabel = "DIR", description = "model B, for the substitution attack (default: tiny-fortunes-llama-b)")
     Path modelB;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "policy (default: the model's calibrated policy file when shipped, else the reference defaults)")
+    @Option(names = "--policy", paramLabel = "FILE", description = "policy (default: the model folder's toploc-policy.json when present, else the reference defaults)")
     Path policyFile;
 
     record Row(String scenario, String expected, String verdict, String caughtBy, String detail) {
@@ -62,12 +62,6 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = command.commandLine().getOut();
         Path a = modelA != null ? modelA : TestVectors.model("tiny-fortunes-llama");
         Path b = modelB != null ? modelB : TestVectors.model("tiny-fortunes-llama-b");
-        Path shipped = a.resolve("toploc-policy.json");
-        Path pf = policyFile != null ? policyFile : Files.exists(shipped) ? shipped : null;
-        PolicyFile calibrated = pf != null ? PolicyFile.read(pf) : null;
-        AcceptancePolicy policy = calibrated != null ? calibrated.policy() : AcceptancePolicy.defaults(CommitSpec.DEFAULT);
-        double margin = calibrated != null ? calibrated.logitMargin() : InferenceVerifier.SamplingCheck.DEFAULT.logitMargin();
-        InferenceVerifier.SamplingCheck replay = new InferenceVerifier.SamplingCheck(true, margin, 1e-4);
 
         Ed25519Keys.KeyPair key = Ed25519Keys.generate(new SecureRandom());
         List<Ed25519PublicKeyParameters> trusted = List.of(key.publicKey());
@@ -76,6 +70,9 @@ final class DemoCommand implements Callable<Integer> {
         Sampling sampling = new Sampling(0.8, 7);
         List<Row> rows = new ArrayList<>();
         try (Model ma = Model.load(a); Model mb = Model.load(b)) {
+            Policies.Choice chosen = Policies.select(policyFile, a, CommitSpec.DEFAULT, ma.identity().configDigest(), ma.identity().weightsDigest());
+            AcceptancePolicy policy = chosen.policy();
+            InferenceVerifier.SamplingCheck replay = new InferenceVerifier.SamplingCheck(true, chosen.logitMargin(), 1e-4);
             out.println("model A: " + a + " (" + ma.config().architecture() + ", hidden " + ma.config().hiddenSize() + ", "
                     + ma.config().numLayers() + " layers)");
             out.println("model B: " + b + " (another model of the same kind)");

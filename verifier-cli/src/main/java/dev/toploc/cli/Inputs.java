@@ -20,9 +20,6 @@ final class Inputs {
     /** Key files larger than this are not keys. */
     static final long MAX_KEY = 64 << 10;
 
-    /** Policy files larger than this are not policies (real ones are under 1 KiB). */
-    static final long MAX_POLICY = 1 << 20;
-
     /** Commits files: 2^16 commits (an attestation's limit) of a few hundred bytes of base64 fit. */
     static final long MAX_PROOFS = 64L << 20;
 

@@ -39,15 +39,7 @@ final class TokenIds {
 
     /** The tiny byte-level models' tokenizer: UTF-8 bytes are the ids. */
     static int[] fromText(String text) {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        int[] ids = new int[b.length];
-        for (int i = 0; i < b.length; i++) {
-            ids[i] = b[i] & 0xFF;
-        }
-        if (ids.length == 0) {
-            throw new IllegalArgumentException("prompt text is empty");
-        }
-        return ids;
+        return dev.toploc.calibration.Claims.bytes(text);
     }
 
     static String format(int[] ids) {

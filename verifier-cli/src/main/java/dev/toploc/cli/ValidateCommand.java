@@ -1,6 +1,6 @@
 package dev.toploc.cli;
 
-import dev.toploc.AcceptancePolicy;
+import dev.toploc.policy.Policies;
 import dev.toploc.CommitSpec;
 import dev.toploc.rollouts.Columns;
 import dev.toploc.rollouts.FileResult;
@@ -115,20 +115,13 @@ final class ValidateCommand implements Callable<Integer> {
         if ((promptIds == null) != (completionIds == null)) {
             throw new IllegalArgumentException("--prompt-ids and --completion-ids go together (for bare proofs files)");
         }
-        AcceptancePolicy policy;
-        if (policyFile != null) {
-            PolicyFile pf = PolicyFile.read(policyFile);
-            pf.requireFits(spec);
-            policy = pf.policy();
-        } else {
-            policy = AcceptancePolicy.defaults(spec);
-            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
-                    + "(see docs/calibration.md)");
-        }
-        Settings settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, ComputeMode.fromWireName(mode), policy, ties);
         Columns columns = new Columns(promptColumn, completionColumn, proofsColumn, seedColumn, temperatureColumn);
         List<FileResult> results = new ArrayList<>();
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            // --policy, else the model folder's toploc-policy.json, else the reference defaults; said which
+            Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
+            err.println("policy: " + chosen.description());
+            Settings settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, ComputeMode.fromWireName(mode), chosen.policy(), ties);
             for (Path f : files) {
                 long t0 = System.nanoTime();
                 FileResult r = promptIds != null

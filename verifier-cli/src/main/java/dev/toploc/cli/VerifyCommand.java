@@ -10,6 +10,7 @@ import dev.toploc.attest.Attestations;
 import dev.toploc.attest.Claim;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.runtime.ClaimRejectedException;
+import dev.toploc.policy.Policies;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -50,7 +51,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill")
     String device;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the reference's thresholds")
+    @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the model folder's toploc-policy.json when present, else the reference's thresholds")
     Path policyFile;
 
     @Option(names = "--no-replay", description = "skip the token-choice replay")
@@ -130,22 +131,6 @@ final class VerifyCommand implements Callable<Integer> {
             claim = Claim.of(Attestations.verify(Inputs.attestation(attestation), Inputs.publicKeys(trust)));
             replay = noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
         }
-        AcceptancePolicy policy;
-        double margin = InferenceVerifier.SamplingCheck.DEFAULT.logitMargin();
-        PolicyFile pf = null;
-        if (policyFile != null) {
-            pf = PolicyFile.read(policyFile);
-            pf.requireFits(claim.commitSpec());
-            policy = pf.policy();
-            margin = pf.logitMargin();
-        } else {
-            policy = AcceptancePolicy.defaults(claim.commitSpec());
-            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
-                    + "(see docs/calibration.md)");
-        }
-        if (replay == null) {
-            replay = new InferenceVerifier.SamplingCheck(true, margin, InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
-        }
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
@@ -153,18 +138,20 @@ final class VerifyCommand implements Callable<Integer> {
             if (claim.model().isEmpty()) {
                 err.println("note: bare commits name no model: the folder's weights are not checked against a digest");
             }
+            // the claim's model first (a rejection), then --policy, else the folder's toploc-policy.json, else the defaults; said which
+            InferenceVerifier.checkIdentity(claim, mdl.identity());
+            Policies.Choice chosen = Policies.select(policyFile, model, claim.commitSpec(), mdl.identity().configDigest(), mdl.identity().weightsDigest());
+            AcceptancePolicy policy = chosen.policy();
+            err.println("policy: " + chosen.description());
+            if (replay == null) {
+                replay = new InferenceVerifier.SamplingCheck(true, chosen.logitMargin(), InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
+            }
             int rows = claim.prompt().length + claim.completion().length - 1;
             err.printf("recomputing %d positions in %s ...%n", rows, m.wireName());
             int layers = mdl.config().numLayers();
             boolean bar = System.console() != null && rows + 1 > 256;
-            PolicyFile bound = pf;
             InferenceVerifier verifier = InferenceVerifier.builder()
-                    .policyFor((folder, spec) -> {      // after the model identity check: a policy for other weights is refused
-                        if (bound != null) {
-                            bound.requireModel(folder.identity());
-                        }
-                        return policy;
-                    })
+                    .policy(policy)
                     .sampling(replay).mode(m)
                     .compute(dev.compute()).engine(dev.engine()).progress(!bar ? null : done -> {
                         int w = 30;
@@ -206,18 +193,10 @@ final class VerifyCommand implements Callable<Integer> {
         int[] p = TokenIds.parse(promptIds, "--prompt-ids");
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
         CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
-        AcceptancePolicy policy;
-        if (policyFile != null) {
-            PolicyFile pf = PolicyFile.read(policyFile);
-            pf.requireFits(spec);
-            policy = pf.policy();
-        } else {
-            policy = AcceptancePolicy.defaults(spec);
-            err.println("note: no --policy given: using the reference's default thresholds, which are loose for small models "
-                    + "(see docs/calibration.md)");
-        }
-        var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, policy, ties);
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
+            err.println("policy: " + chosen.description());
+            var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, chosen.policy(), ties);
             return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json);
         }
     }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.PositionConvention;
+import dev.toploc.calibration.Claims;
+import dev.toploc.calibration.Submission;
+import dev.toploc.policy.PolicyFile;
 import dev.toploc.cuda.CudaBackend;
 import dev.toploc.cuda.CudaPrefill;
 import dev.toploc.Compute;
@@ -59,7 +62,7 @@ class EmulatedDeviceSoundnessTest {
     void honestRerun_isAcceptedByTheDeviceVerifier(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int providerMode, @ForAll boolean greedy)
             throws Exception {
         Sampling s = greedy ? Sampling.GREEDY : new Sampling(0.8, seed);
-        CalibrateCommand.Claim c = CalibrateCommand.honest(a, a, SoundnessPropertiesTest.prompt(seed), 40, s, ComputeMode.values()[providerMode],
+        Submission c = Claims.honest(a, a, SoundnessPropertiesTest.prompt(seed), 40, s, ComputeMode.values()[providerMode],
                 PositionConvention.PRODUCED, 0);
         assertTrue(SoundnessPropertiesTest.accepted(c, a, policy, ComputeMode.FP32, device, gpu.asEngine()));
     }

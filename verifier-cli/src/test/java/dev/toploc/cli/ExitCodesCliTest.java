@@ -176,13 +176,13 @@ class ExitCodesCliTest {
         Path nullProofs = Files.writeString(d.resolve("null-proofs.txt"), lines[0] + "\n" + NULL_PROOF + "\n");
         Run c = run("check", "--activations", s(states), "--proofs", s(nullProofs), "--prefill-rows", "8");
         assertEquals(Toploc.REJECTED, c.code(), c.err());
-        assertTrue(c.err().contains("REJECTED: commit 1 (line 2): all zero bytes"), c.err());
+        assertTrue(c.err().contains("REJECTED: commit 1 (proofs file null-proofs.txt line 2): all zero bytes"), c.err());
 
         int[] ids = TokenIds.fromText("Q: Why?\nA: because");
         Run vp = run("verify", "--proofs", s(nullProofs), "--prompt-ids", TokenIds.format(java.util.Arrays.copyOf(ids, 8)),
                 "--completion-ids", TokenIds.format(java.util.Arrays.copyOfRange(ids, 8, ids.length)), "--model", s(TINY), "--prefill-chunk");
         assertEquals(Toploc.REJECTED, vp.code(), vp.err());
-        assertTrue(vp.err().contains("REJECTED: commit 1 (null-proofs.txt line 2): all zero bytes"), vp.err());
+        assertTrue(vp.err().contains("REJECTED: commit 1 (proofs line 2): all zero bytes"), vp.err());
 
         Run i = run("inspect", s(nullProofs));
         assertEquals(0, i.code(), i.err());
@@ -195,6 +195,6 @@ class ExitCodesCliTest {
         Path bad = Files.writeString(d.resolve("m0.txt"), lines[0] + "\n" + Base64.getEncoder().encodeToString(m0) + "\n");
         Run b = run("check", "--activations", s(states), "--proofs", s(bad), "--prefill-rows", "8");
         assertEquals(Toploc.BAD_INPUT, b.code(), b.err());
-        assertTrue(b.err().contains("error: commit 1 (line 2): modulus 0 is not allowed (expected 1..65497)"), b.err());
+        assertTrue(b.err().contains("error: commit 1 (proofs file m0.txt line 2): modulus 0 is not allowed (expected 1..65497)"), b.err());
     }
 }

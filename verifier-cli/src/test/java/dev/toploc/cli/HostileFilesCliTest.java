@@ -153,13 +153,14 @@ class HostileFilesCliTest {
         assertEquals(0, c.code(), c.out() + c.err());
     }
 
-    /** Over the limit by size: the policy file's 1 MiB. */
+    /** Over the limit by size: the policy file's 64 KiB. */
     @Test
     void oversizedPolicy_isRefused_namingTheLimit(@TempDir Path d) throws Exception {
-        Path big = Files.writeString(d.resolve("policy.json"), " ".repeat((int) Inputs.MAX_POLICY + 1));
+        Path big = Files.writeString(d.resolve("policy.json"), " ".repeat(dev.toploc.policy.PolicyFile.MAX_BYTES + 1));
         Run r = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--policy", s(big));
         assertEquals(Toploc.BAD_INPUT, r.code());
-        assertTrue(r.err().contains("policy file is 1048577 bytes, more than the limit of 1048576 bytes"), r.err());
+        assertTrue(r.err().contains("policy file is " + (dev.toploc.policy.PolicyFile.MAX_BYTES + 1) + " bytes, more than the limit of "
+                + dev.toploc.policy.PolicyFile.MAX_BYTES + " bytes"), r.err());
     }
 
     /** Outputs: even --force never replaces a FIFO (or a device: /dev/null is not tested, a failure would replace it) with a file. */

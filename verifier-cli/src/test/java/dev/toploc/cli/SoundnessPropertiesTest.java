@@ -9,6 +9,9 @@ import dev.toploc.Compute;
 import dev.toploc.PositionConvention;
 import dev.toploc.attest.Claim;
 import dev.toploc.runtime.ClaimRejectedException;
+import dev.toploc.calibration.Claims;
+import dev.toploc.calibration.Submission;
+import dev.toploc.policy.PolicyFile;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
@@ -54,17 +57,17 @@ class SoundnessPropertiesTest {
         return TokenIds.fromText("Q: What is " + WORDS[r.nextInt(WORDS.length)] + " for " + WORDS[r.nextInt(WORDS.length)] + "?\nA:");
     }
 
-    static boolean accepted(CalibrateCommand.Claim c, ComputeMode verifierMode) throws Exception {
+    static boolean accepted(Submission c, ComputeMode verifierMode) throws Exception {
         return accepted(c, a, policy, verifierMode);
     }
 
     /** Whether the verifier holding {@code model} accepts the claim under the calibrated {@code policy}. */
-    static boolean accepted(CalibrateCommand.Claim c, Model model, PolicyFile policy, ComputeMode verifierMode) throws Exception {
+    static boolean accepted(Submission c, Model model, PolicyFile policy, ComputeMode verifierMode) throws Exception {
         return accepted(c, model, policy, verifierMode, Compute.defaults(), null);
     }
 
-    /** As {@link #accepted(CalibrateCommand.Claim, Model, PolicyFile, ComputeMode)} on {@code compute}, the prefill on {@code engine} (null: the CPU). */
-    static boolean accepted(CalibrateCommand.Claim c, Model model, PolicyFile policy, ComputeMode verifierMode, Compute compute,
+    /** As {@link #accepted(Submission, Model, PolicyFile, ComputeMode)} on {@code compute}, the prefill on {@code engine} (null: the CPU). */
+    static boolean accepted(Submission c, Model model, PolicyFile policy, ComputeMode verifierMode, Compute compute,
                             InferenceVerifier.PrefillEngine engine) throws Exception {
         if (c.formatError() != null) {
             return false;
@@ -73,7 +76,7 @@ class SoundnessPropertiesTest {
                 .sampling(new InferenceVerifier.SamplingCheck(true, policy.logitMargin(), 1e-4)).compute(compute).engine(engine).build();
         try {
             // the commits and tokens, whatever weights the claim names (the attacks claim the right model)
-            return verifier.verify(model, Claim.of(c.att()).withoutModel()).accepted();
+            return verifier.verify(model, Claim.of(c.attestation()).withoutModel()).accepted();
         } catch (ClaimRejectedException rejected) {
             return false;
         }
@@ -83,7 +86,7 @@ class SoundnessPropertiesTest {
     void honestRerun_isAccepted_inAnyComputeMode(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int providerMode,
                                                  @ForAll @IntRange(min = 0, max = 2) int verifierMode, @ForAll boolean greedy) throws Exception {
         Sampling s = greedy ? Sampling.GREEDY : new Sampling(0.8, seed);
-        CalibrateCommand.Claim c = CalibrateCommand.honest(a, a, prompt(seed), 40, s, ComputeMode.values()[providerMode],
+        Submission c = Claims.honest(a, a, prompt(seed), 40, s, ComputeMode.values()[providerMode],
                 PositionConvention.PRODUCED, 0);
         assertTrue(accepted(c, ComputeMode.values()[verifierMode]));
     }
@@ -97,18 +100,18 @@ class SoundnessPropertiesTest {
     }
 
     /** The claim an attacker makes: {@code a} is the model claimed, {@code b} another one. */
-    static CalibrateCommand.Claim attack(Attack attack, Model a, Model b, long seed) throws Exception {
+    static Submission attack(Attack attack, Model a, Model b, long seed) throws Exception {
         Sampling s = new Sampling(0.8, seed);
         int[] p = prompt(seed);
         return switch (attack) {
-            case SUBSTITUTION -> CalibrateCommand.honest(b, a, p, 40, s, ComputeMode.BF16, PositionConvention.PRODUCED, 0);
-            case PREFIX_ADDED -> CalibrateCommand.prefixed(a, p, 40, s, true);
-            case PREFIX_REMOVED -> CalibrateCommand.prefixed(a, p, 40, s, false);
-            case REPLAY -> CalibrateCommand.replayed(a, p, prompt(seed + 1), 40, s);
-            case SHIFTED -> CalibrateCommand.shifted(a, p, 40, s);
-            case FP16_AS_BF16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.FP16, dev.toploc.Dtype.BF16);
-            case BF16_AS_FP16 -> CalibrateCommand.relabeled(a, p, 40, s, dev.toploc.Dtype.BF16, dev.toploc.Dtype.FP16);
-            case RANDOM_COMMITS -> CalibrateCommand.randomCommits(a, p, 40, s, (int) seed);
+            case SUBSTITUTION -> Claims.honest(b, a, p, 40, s, ComputeMode.BF16, PositionConvention.PRODUCED, 0);
+            case PREFIX_ADDED -> Claims.prefixed(a, p, 40, s, true);
+            case PREFIX_REMOVED -> Claims.prefixed(a, p, 40, s, false);
+            case REPLAY -> Claims.replayed(a, p, prompt(seed + 1), 40, s);
+            case SHIFTED -> Claims.shifted(a, p, 40, s);
+            case FP16_AS_BF16 -> Claims.relabeled(a, p, 40, s, dev.toploc.Dtype.FP16, dev.toploc.Dtype.BF16);
+            case BF16_AS_FP16 -> Claims.relabeled(a, p, 40, s, dev.toploc.Dtype.BF16, dev.toploc.Dtype.FP16);
+            case RANDOM_COMMITS -> Claims.randomCommits(a, p, 40, s, (int) seed);
         };
     }
 

@@ -1,4 +1,4 @@
-package dev.toploc.runtime.internal;
+package dev.toploc.vectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

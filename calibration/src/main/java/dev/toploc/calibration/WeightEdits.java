@@ -1,5 +1,9 @@
-package dev.toploc.runtime.internal;
+package dev.toploc.calibration;
 
+import dev.toploc.runtime.ModelFormatException;
+import dev.toploc.runtime.internal.Safetensors;
+import dev.toploc.runtime.internal.Weight;
+import dev.toploc.vectors.SafetensorsWriter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -11,6 +15,9 @@ import java.util.Random;
  * its linear layers' weights quantized (symmetric, round to nearest, dequantized back to the stored
  * dtype) or perturbed. Embeddings, norms and the LM head are copied unchanged, as weight-only
  * quantization leaves them.
+ *
+ * <p>Reads the source through the runtime's safetensors reader ({@code dev.toploc.runtime.internal}: this
+ * module needs that package exported to it) and writes with the test-model writer of {@code test-vectors}.
  */
 public final class WeightEdits {
     private WeightEdits() {
@@ -73,7 +80,7 @@ public final class WeightEdits {
                 w.add(e.name(), e.dtype(), e.shape(), v);
             }
             w.write(dst.resolve("model.safetensors"));
-        } catch (dev.toploc.runtime.ModelFormatException e) {
+        } catch (ModelFormatException e) {
             throw new IOException(e.getMessage(), e);
         }
         Files.copy(src.resolve("config.json"), dst.resolve("config.json"));

@@ -1,4 +1,4 @@
-package dev.toploc.runtime.internal;
+package dev.toploc.vectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +18,10 @@ import java.util.Map;
  * benchmarks, and modified copies of a model (quantized, noised) for calibration. Tensors are written in
  * insertion order; the header is padded with spaces to a multiple of 8 bytes, as the format's own writer
  * does. The file is written to a temporary sibling and moved into place.
+ *
+ * <p>Independent of the runtime's reader and of core's conversions (this module depends on neither): fp16
+ * is the JDK's {@link Float#floatToFloat16}; bf16 is rounded here by choosing the nearer of the two bf16
+ * neighbours, ties to the even one, which the runtime's tests check against {@code Dtype.floatToBf16}.
  */
 public final class SafetensorsWriter {
     private record Pending(String dtype, long[] shape, byte[] data) {
@@ -34,11 +38,15 @@ public final class SafetensorsWriter {
         if (n != values.length) {
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape of " + n);
         }
-        int size = Safetensors.elementSize(dtype);
+        int size = switch (dtype) {
+            case "BF16", "F16" -> 2;
+            case "F32" -> 4;
+            default -> throw new IllegalArgumentException("cannot write dtype " + dtype + " (expected BF16, F16 or F32)");
+        };
         ByteBuffer b = ByteBuffer.allocate(values.length * size).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             switch (dtype) {
-                case "BF16" -> b.putShort(dev.toploc.Dtype.floatToBf16(v));
+                case "BF16" -> b.putShort(bf16(v));
                 case "F16" -> b.putShort(Float.floatToFloat16(v));
                 case "F32" -> b.putFloat(v);
                 default -> throw new IllegalArgumentException("cannot write dtype " + dtype);
@@ -46,6 +54,32 @@ public final class SafetensorsWriter {
         }
         tensors.put(name, new Pending(dtype, shape.clone(), b.array()));
         return this;
+    }
+
+    /**
+     * fp32 to bf16, round to nearest, ties to even: of the two bf16 values around {@code v} (its upper 16
+     * bits, and the next pattern away from zero) the nearer one in exact (double) arithmetic; on a tie the one
+     * with an even last bit. Beyond the largest bf16 the upper neighbour is infinity, counted as 2^128 as
+     * IEEE rounding does. NaN becomes the quiet NaN of the same sign.
+     */
+    static short bf16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int sign = bits & 0x80000000;
+        if (Float.isNaN(v)) {
+            return (short) ((sign >>> 16) | 0x7FC0);
+        }
+        int down = bits & 0xFFFF0000;                 // towards zero
+        if (down == bits || Float.isInfinite(v)) {
+            return (short) (down >>> 16);
+        }
+        int up = down + 0x10000;                      // away from zero (may reach infinity)
+        double x = Math.abs((double) v);
+        double lo = Math.abs((double) Float.intBitsToFloat(down));
+        double hi = (up & 0x7FFFFFFF) == 0x7F800000 ? 0x1p128 : Math.abs((double) Float.intBitsToFloat(up));
+        double dLo = x - lo;
+        double dHi = hi - x;
+        int pick = dLo < dHi ? down : dHi < dLo ? up : ((down >>> 16) & 1) == 0 ? down : up;
+        return (short) (pick >>> 16);
     }
 
     /** Writes the file (replacing nothing: fails if {@code file} exists). */

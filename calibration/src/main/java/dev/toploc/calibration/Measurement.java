@@ -1,0 +1,54 @@
+package dev.toploc.calibration;
+
+import dev.toploc.ChunkStats;
+import dev.toploc.runtime.ComputeMode;
+import java.util.List;
+
+/**
+ * What the verifier saw for one claim in one compute mode: every chunk's statistics and the largest
+ * token-replay logit gap, or the format error that stopped it. Pass or fail is decided afterwards, by
+ * {@link Thresholds#accepts}.
+ *
+ * @param family      the model family (table) it belongs to
+ * @param scenario    the scenario's name
+ * @param honest      whether the scenario must pass
+ * @param mode        the verifier's compute mode
+ * @param prompt      the prompt index (even: calibration split, odd: evaluation split)
+ * @param chunks      every chunk's statistics, in order (empty with a format error)
+ * @param worstGap    the largest token-replay logit gap (0 with a format error)
+ * @param formatError why the claim could not be checked at all; null when it was
+ */
+public record Measurement(String family, String scenario, boolean honest, ComputeMode mode, int prompt, List<ChunkStats> chunks, double worstGap,
+                          String formatError) {
+    public Measurement {
+        chunks = List.copyOf(chunks);
+    }
+
+    /** Whether this run is in the calibration split (even prompts), from which thresholds are derived. */
+    public boolean calibrationSplit() {
+        return prompt % 2 == 0;
+    }
+
+    /** The most exponent mismatches of any chunk (0 when none). */
+    public int worstExp() {
+        return chunks.stream().mapToInt(ChunkStats::expMismatches).max().orElse(0);
+    }
+
+    /** The largest chunk mantissa-error mean (NaN propagates). */
+    public double worstMean() {
+        return chunks.stream().mapToDouble(ChunkStats::mantErrMean).max().orElse(0);
+    }
+
+    public double worstMedian() {
+        return chunks.stream().mapToDouble(ChunkStats::mantErrMedian).max().orElse(0);
+    }
+
+    public int worstSign() {
+        return chunks.stream().mapToInt(ChunkStats::signMismatches).max().orElse(0);
+    }
+
+    /** The sequence's average of chunk mantissa-error means (what the sequence bound checks). */
+    public double avgMean() {
+        return chunks.stream().mapToDouble(ChunkStats::mantErrMean).average().orElse(0);
+    }
+}
