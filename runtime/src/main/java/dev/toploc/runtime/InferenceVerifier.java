@@ -125,6 +125,10 @@ public final class InferenceVerifier {
         } catch (IllegalArgumentException e) {
             throw new CommitFormatException("the attestation's sequence has no chunk to check: " + e.getMessage());
         }
+        if ((long) p + n - 1 > model.config().maxPositions()) {
+            throw new AttestationException("size", "prompt (" + p + " tokens) and completion (" + n + ") need " + ((long) p + n - 1)
+                    + " positions, beyond the model's context of " + model.config().maxPositions() + " (max_position_embeddings)");
+        }
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);
         System.arraycopy(completion, 0, seq, p, n - 1);

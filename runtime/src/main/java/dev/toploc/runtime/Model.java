@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.internal.Parallel;
+import dev.toploc.internal.Sizes;
 import dev.toploc.runtime.internal.Attention;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
@@ -295,7 +296,7 @@ public final class Model implements AutoCloseable {
         if (mode == ComputeMode.FP32) {
             return HiddenStates.ofFloats(hidden, rows, width);
         }
-        short[] p = new short[rows * width];
+        short[] p = new short[Sizes.arrayLength("hidden states of " + rows + " positions", 2, rows, width)];
         Dtype dt = mode.dtype();
         for (int i = 0; i < p.length; i++) {
             p[i] = (short) dt.fromFloat(hidden[i]);
@@ -316,8 +317,9 @@ public final class Model implements AutoCloseable {
     /** Logits of {@code count} final-norm rows starting at {@code firstRow}: {@code count x vocab}, rounded to the mode's dtype. */
     public float[] logitsRows(float[] hidden, int firstRow, int count, ComputeMode mode) {
         int d = cfg.hiddenSize();
+        int n = Sizes.arrayLength("logits of " + count + " positions over a vocabulary of " + cfg.vocabSize(), 4, count, cfg.vocabSize());
         float[] x = Arrays.copyOfRange(hidden, firstRow * d, (firstRow + count) * d);
-        float[] y = new float[count * cfg.vocabSize()];
+        float[] y = new float[n];
         Matmul.matmul(x, count, adapt(lmHead, mode), null, y);
         mode.round(y, 0, y.length);
         return y;
@@ -336,6 +338,13 @@ public final class Model implements AutoCloseable {
         private java.util.function.IntConsumer progress;
 
         Session(ComputeMode mode, int capacity, boolean stream) {
+            if (capacity < 1 || capacity > cfg.maxPositions()) {
+                throw new IllegalArgumentException("a sequence of " + capacity + " positions is outside the model's context of 1.."
+                        + cfg.maxPositions() + " (max_position_embeddings)");
+            }
+            // the KV cache: every layer's keys and values for every position, fp32, before any of it is allocated
+            Sizes.requireHeap("a KV cache of " + capacity + " positions x " + cfg.numLayers() + " layers",
+                    Sizes.product(2, 4, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity));
             this.mode = mode;
             this.cache = new KvCache(cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity);
             this.stream = stream;
@@ -378,6 +387,7 @@ public final class Model implements AutoCloseable {
 
     private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream, java.util.function.IntConsumer progress) {
         int T = tokens.length;
+        requireActivations(T);
         int start = cache.length();
         int d = cfg.hiddenSize();
         int hd = cfg.headDim();
@@ -434,6 +444,19 @@ public final class Model implements AutoCloseable {
         float[] out = new float[T * d];
         rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out);
         return out;
+    }
+
+    /**
+     * The forward pass's buffers for {@code T} positions: each must fit one array (so the {@code int}
+     * products below cannot wrap) and together the heap. The widths are bounded by {@link ModelConfig#MAX_DIM}.
+     */
+    private void requireActivations(int T) {
+        long widest = Math.max(Math.max(cfg.hiddenSize(), (long) cfg.numHeads() * cfg.headDim()), cfg.intermediateSize());
+        String what = "the forward pass over " + T + " positions";
+        Sizes.arrayLength(what, 4, T, widest);
+        long perPosition = 5L * cfg.hiddenSize() + 2L * cfg.numHeads() * cfg.headDim() + 2L * cfg.numKvHeads() * cfg.headDim()
+                + 2L * cfg.intermediateSize();
+        Sizes.requireHeap(what, Sizes.product(4, T, perPosition));
     }
 
     private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y) {
