@@ -212,7 +212,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             return dflt;
         }
         if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-            throw new ModelFormatException(where + ": " + field + " is " + v + " (expected a finite number)");
+            throw new ModelFormatException(where + ": " + field + " is " + (v.isNumber() ? String.valueOf(v.asDouble()) : v.toString())
+                    + " (expected a finite number)");
         }
         return v.asDouble();
     }
