@@ -177,7 +177,13 @@ public final class Ed25519Keys {
         }
         // Nothing but whitespace outside the blocks: text the reader skipped (a key in another format, a
         // block it did not recognize) would otherwise be a key silently not read.
-        String rest = PEM_BLOCK.matcher(pem).replaceAll("");
+        java.util.regex.Matcher blocks = PEM_BLOCK.matcher(pem);
+        long armoured = blocks.results().count();
+        if (armoured != out.size()) {
+            throw new AttestationException("key", what + ": " + armoured + " PEM blocks, of which " + out.size()
+                    + " could be read (expected every block on lines of its own)");
+        }
+        String rest = blocks.reset().replaceAll("");
         if (!rest.isBlank()) {
             String line = rest.strip().lines().findFirst().orElse("");
             throw new AttestationException("key", what + ": text outside the PEM blocks ('"
