@@ -144,4 +144,19 @@ class HostileClaimsCliTest {
         assertFalse(g.err().contains("\tat "), "a stack trace: " + g.err());
         assertFalse(Files.exists(d.resolve("out.json")));
     }
+
+    @Test
+    void prefillThatCannotBeComputed_writesNothing(@TempDir Path d) throws Exception {
+        Path broken = d.resolve("inf-weights");
+        dev.toploc.runtime.internal.WeightEdits.write(TINY, broken, (w, rows, cols) -> w[0] = Float.POSITIVE_INFINITY);
+        Path npy = d.resolve("states.npy");
+        Run p = run("prefill", "--model", broken.toString(), "--prompt", "Q: Why?\nA:", "-o", npy.toString());
+        assertEquals(Toploc.BAD_INPUT, p.code(), p.out() + p.err());
+        assertTrue(p.err().contains("the prefill produced NaN at position 0"), p.err());
+        assertFalse(Files.exists(npy));
+        // the control: the same command on the intact weights writes the states
+        Run ok = run("prefill", "--model", TINY.toString(), "--prompt", "Q: Why?\nA:", "-o", npy.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(Files.exists(npy));
+    }
 }
