@@ -2,7 +2,9 @@
  * Kernels behind the stable API: exact top-k ({@link dev.toploc.internal.TopK}), GF(65497) and generic
  * prime-field arithmetic with interpolation and evaluation ({@link dev.toploc.internal.Gf65497},
  * {@link dev.toploc.internal.PrimeField}), strict base64 ({@link dev.toploc.internal.Base64s}), the Vector
- * API switch ({@link dev.toploc.internal.Simd}) and per-chunk parallelism ({@link dev.toploc.internal.Parallel}).
+ * API switch ({@link dev.toploc.internal.Simd}), per-chunk parallelism ({@link dev.toploc.internal.Parallel}) and
+ * exact size checks before allocation ({@link dev.toploc.internal.Sizes}: products in {@code long}, against the
+ * largest array and the heap).
  *
  * <p>Every vector kernel has a scalar twin with bit-identical results (tests assert it). The vector
  * kernels live in their own classes ({@code TopKVector}, {@code Gf65497Vector}) so that the scalar ones

@@ -490,6 +490,19 @@ public final class Model implements AutoCloseable {
     }
 
     private synchronized Layer[] adaptedLayers(ComputeMode mode) {
+        if (!adapted.containsKey(mode)) {
+            // the rounded copies of every matrix the mode cannot read as stored, fp32, before the first of them is made
+            long floats = 0;
+            for (Layer L : layers) {
+                for (Weight w : new Weight[] {L.q, L.k, L.v, L.o, L.gate, L.up, L.down}) {
+                    if (!asStored(w, mode)) {
+                        floats += (long) w.rows() * w.cols();
+                    }
+                }
+            }
+            Sizes.requireHeap("rounding the weights to " + mode.wireName() + " (" + floats + " values; streaming layers avoids the copies)",
+                    Sizes.product(floats, 4));
+        }
         return adapted.computeIfAbsent(mode, m -> {
             Layer[] a = new Layer[layers.length];
             for (int l = 0; l < a.length; l++) {
@@ -506,11 +519,14 @@ public final class Model implements AutoCloseable {
     }
 
     /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */
-    private static Weight adapt(Weight w, ComputeMode m) {
-        boolean asStored = m == ComputeMode.FP32
+    private static boolean asStored(Weight w, ComputeMode m) {
+        return m == ComputeMode.FP32
                 || (m == ComputeMode.BF16 && w.kind() == Weight.Kind.BF16)
                 || (m == ComputeMode.FP16 && w.kind() == Weight.Kind.F16);
-        if (asStored) {
+    }
+
+    private static Weight adapt(Weight w, ComputeMode m) {
+        if (asStored(w, m)) {
             return w;
         }
         long n = (long) w.rows() * w.cols();
