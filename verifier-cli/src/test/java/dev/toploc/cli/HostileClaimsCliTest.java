@@ -159,4 +159,15 @@ class HostileClaimsCliTest {
         assertEquals(0, ok.code(), ok.err());
         assertTrue(Files.exists(npy));
     }
+
+    /** Without the token replay, the stop rule is still checked: it needs no logits. */
+    @Test
+    void noReplay_stillChecksTheStopRule(@TempDir Path d) throws Exception {
+        Path f = resigned(d, "short.json", s -> s.replace("\"maxTokens\" : 12", "\"maxTokens\" : 20"));
+        Run v = run("verify", f.toString(), "--model", TINY.toString(), "--trust", pub.toString(), "--no-replay");
+        assertEquals(Toploc.REJECTED, v.code(), v.out() + v.err());
+        assertTrue(v.err().contains("termination: stop is 'length' but the completion has 12 tokens, not the declared maxTokens 20"), v.err());
+        Run ok = run("verify", attestation.toString(), "--model", TINY.toString(), "--trust", pub.toString(), "--no-replay");
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+    }
 }
