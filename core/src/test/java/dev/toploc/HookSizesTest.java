@@ -61,4 +61,12 @@ class HookSizesTest {
         assertThrows(IllegalArgumentException.class, () -> Sizes.arrayLength("x", 1, Sizes.MAX_ARRAY + 1L));
         assertThrows(IllegalArgumentException.class, () -> Sizes.requireHeap("x", -1));
     }
+
+    @Test
+    void chunkPlansNearIntMax_doNotWrap() {
+        ChunkPlan p = ChunkPlan.forRows(0, Integer.MAX_VALUE, Integer.MAX_VALUE - 1);
+        assertEquals(2, p.size());
+        assertEquals(1, p.chunk(1).rowCount());
+        assertThrows(IllegalArgumentException.class, () -> ChunkPlan.forRows(Integer.MAX_VALUE, 1, 1));
+    }
 }
