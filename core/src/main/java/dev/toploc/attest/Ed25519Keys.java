@@ -109,7 +109,7 @@ public final class Ed25519Keys {
                 return k;
             }
             throw new AttestationException("key", what + ": not an Ed25519 key (found " + key.getClass().getSimpleName() + ")");
-        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+        } catch (IOException | RuntimeException e) {     // Bouncy Castle throws IllegalStateException on malformed DER, too
             throw new AttestationException("key", what + ": not a PKCS#8 private key (" + e.getMessage() + ")", e);
         }
     }
@@ -143,7 +143,7 @@ public final class Ed25519Keys {
                 return k;
             }
             throw new AttestationException("key", what + ": not an Ed25519 key (found " + key.getClass().getSimpleName() + ")");
-        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+        } catch (IOException | RuntimeException e) {     // e.g. "non-octet aligned data from BIT STRING" (found by TrustKeysFuzzTest)
             throw new AttestationException("key", what + ": not a SubjectPublicKeyInfo public key (" + e.getMessage() + ")", e);
         }
     }

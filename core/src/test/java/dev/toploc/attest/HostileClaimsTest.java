@@ -203,7 +203,10 @@ class HostileClaimsTest {
                 Arguments.of("second-block-truncated", PUB1 + truncated, "trust.pem: malformed PEM"),
                 Arguments.of("second-block-bad-base64", PUB1 + "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n", "trust.pem: "),
                 Arguments.of("key-in-another-format", PUB1 + "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB user@host\n", "trust.pem: text outside the PEM blocks"),
-                Arguments.of("second-block-not-ed25519", PUB1 + "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n", "trust.pem (key 2 of 2): "));
+                Arguments.of("second-block-not-ed25519", PUB1 + "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n", "trust.pem (key 2 of 2): "),
+                // found by TrustKeysFuzzTest: a BIT STRING with padding bits made Bouncy Castle throw IllegalStateException
+                Arguments.of("second-key-bit-string-padded", PUB1 + "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEBFBWUtpPlW/z4BFBWU7YSePNQr7Dao437JFZb03Y0V9I=\n"
+                        + "-----END PUBLIC KEY-----\n", "trust.pem (key 2 of 2): not a SubjectPublicKeyInfo public key (attempt to get non-octet aligned data"));
     }
 
     @ParameterizedTest(name = "{0}")
