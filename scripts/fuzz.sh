@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(CommitFuzzTest DsseFuzzTest AttestationFuzzTest SafetensorsFuzzTest ConfigFuzzTest NpyFuzzTest)
+  targets=(CommitFuzzTest DsseFuzzTest AttestationFuzzTest SafetensorsFuzzTest ConfigFuzzTest NpyFuzzTest TrustKeysFuzzTest)
 fi
 ./mvnw -q -B -DskipTests install
 mkdir -p verifier-cli/target

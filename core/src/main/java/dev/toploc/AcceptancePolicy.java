@@ -15,8 +15,16 @@ import java.util.Locale;
  * <p>The {@linkplain #defaults defaults} are the reference's (from 8B-class models). They are far too
  * loose for small models; use a policy calibrated for the model (see {@code docs/calibration.md}).
  *
+ * <p>Every comparison fails closed: a statistic that is NaN (or compares false for any other reason)
+ * is a violation, never a pass ({@code !(x <= bound)}).
+ *
+ * @param maxExpMismatches  at least 0
+ * @param maxMantErrMean    finite, at least 0: an infinite bound would pass a chunk none of whose exponents
+ *                          matched (its mean is +Infinity)
+ * @param maxMantErrMedian  finite, at least 0
  * @param maxSignMismatches negative: signs are reported but not checked
- * @param maxAvgMantErrMean bound on the average over chunks of {@code mantErrMean}; +Infinity: unchecked
+ * @param maxAvgMantErrMean bound on the average over chunks of {@code mantErrMean}, finite and at least 0;
+ *                          +Infinity: unchecked (the only non-finite value allowed)
  * @param source            where the thresholds come from, shown in every report
  */
 public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian,
@@ -31,9 +39,13 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
         if (maxExpMismatches < 0) {
             throw new IllegalArgumentException("max exponent mismatches = " + maxExpMismatches + " (expected >= 0)");
         }
-        if (!(maxMantErrMean >= 0) || !(maxMantErrMedian >= 0) || !(maxAvgMantErrMean >= 0)) {
-            throw new IllegalArgumentException("mantissa thresholds must be >= 0 and not NaN (mean " + maxMantErrMean
+        if (!finiteNonNegative(maxMantErrMean) || !finiteNonNegative(maxMantErrMedian)) {
+            throw new IllegalArgumentException("mantissa thresholds must be finite and >= 0 (mean " + maxMantErrMean
                     + ", median " + maxMantErrMedian + ")");
+        }
+        if (!finiteNonNegative(maxAvgMantErrMean) && maxAvgMantErrMean != Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("average mantissa threshold " + maxAvgMantErrMean
+                    + " (expected a finite value >= 0, or +Infinity for unchecked)");
         }
         if (source == null || source.isBlank()) {
             throw new IllegalArgumentException("a policy must say where its thresholds come from");
@@ -59,7 +71,7 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
     /** The checks {@code stats} violates, each as {@code "exp_mismatches 57 > 38"}; empty when the chunk passes. */
     public List<String> violations(ChunkStats stats) {
         List<String> v = new ArrayList<>(4);
-        if (stats.expMismatches() > maxExpMismatches) {
+        if (!(stats.expMismatches() <= maxExpMismatches)) {
             v.add("exp_mismatches " + stats.expMismatches() + " > " + maxExpMismatches);
         }
         if (!(stats.mantErrMean() <= maxMantErrMean)) {
@@ -68,7 +80,7 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
         if (!(stats.mantErrMedian() <= maxMantErrMedian)) {
             v.add("mant_err_median " + fmt(stats.mantErrMedian()) + " > " + fmt(maxMantErrMedian));
         }
-        if (maxSignMismatches >= 0 && stats.signMismatches() > maxSignMismatches) {
+        if (maxSignMismatches >= 0 && !(stats.signMismatches() <= maxSignMismatches)) {
             v.add("sign_mismatches " + stats.signMismatches() + " > " + maxSignMismatches);
         }
         return v;
@@ -76,16 +88,20 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
 
     /** The sequence-level checks {@code chunks} violate (empty when the sequence passes them). */
     public List<String> sequenceViolations(List<ChunkStats> chunks) {
-        if (Double.isInfinite(maxAvgMantErrMean) || chunks.isEmpty()) {
+        if (maxAvgMantErrMean == Double.POSITIVE_INFINITY || chunks.isEmpty()) {
             return List.of();
         }
-        double avg = chunks.stream().mapToDouble(ChunkStats::mantErrMean).average().orElse(0);
+        double avg = chunks.stream().mapToDouble(ChunkStats::mantErrMean).average().orElse(Double.NaN);
         return avg <= maxAvgMantErrMean ? List.of() : List.of("average mant_err_mean " + fmt(avg) + " > " + fmt(maxAvgMantErrMean));
     }
 
+    private static boolean finiteNonNegative(double d) {
+        return d >= 0 && d < Double.POSITIVE_INFINITY;      // false for NaN
+    }
+
     static String fmt(double d) {
-        if (Double.isInfinite(d)) {
-            return "Infinity";
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            return String.valueOf(d);
         }
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.format(Locale.ROOT, "%.3f", d);
     }

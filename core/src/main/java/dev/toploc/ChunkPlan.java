@@ -140,8 +140,11 @@ public record ChunkPlan(List<Chunk> chunks, int rows) {
         if (prefillRows > 0) {
             chunks.add(new Chunk(0, 0, prefillRows, true));
         }
-        for (int r = 0; r < decodeRows; r += chunkSize) {
-            chunks.add(new Chunk(chunks.size(), firstDecodeRow + r, Math.min(chunkSize, decodeRows - r), false));
+        if ((long) firstDecodeRow + decodeRows > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("rows " + firstDecodeRow + " + " + decodeRows + " exceed the int range");
+        }
+        for (long r = 0; r < decodeRows; r += chunkSize) {      // long: r + chunkSize must not wrap past decodeRows
+            chunks.add(new Chunk(chunks.size(), firstDecodeRow + (int) r, (int) Math.min(chunkSize, decodeRows - r), false));
         }
         if (chunks.isEmpty()) {
             throw new IllegalArgumentException("nothing to commit: no prefill chunk and no decode rows");

@@ -1,5 +1,6 @@
 package dev.toploc;
 
+import dev.toploc.internal.Sizes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -62,10 +63,21 @@ public final class CommitHook implements AutoCloseable {
         this.workers.allowCoreThreadTimeOut(true);
     }
 
+    /** Most worker threads one hook starts. */
+    public static final int MAX_THREADS = 1024;
+    /** Most chunks one hook lets wait for a worker (its queue is allocated at this size). */
+    public static final int MAX_PENDING_CHUNKS = 1 << 16;
+
     /**
-     * @param hidden           values per position (the model's hidden size)
-     * @param threads          worker threads building commits
-     * @param maxPendingChunks chunks submitted but not yet built, across all sequences, before {@code add} blocks
+     * Checks every size before allocating anything: a chunk buffer ({@code chunkSize x hidden} values)
+     * must fit one array, and the chunks that may be in flight at once ({@code maxPendingChunks} waiting
+     * plus one being filled) must fit this JVM's heap.
+     *
+     * @param hidden           values per position (the model's hidden size), at least 1
+     * @param threads          worker threads building commits, 1 .. {@value #MAX_THREADS}
+     * @param maxPendingChunks chunks submitted but not yet built, across all sequences, before {@code add} blocks,
+     *                         1 .. {@value #MAX_PENDING_CHUNKS}
+     * @throws IllegalArgumentException naming the size that is out of range
      */
     public static CommitHook create(CommitSpec spec, int hidden, int threads, int maxPendingChunks) {
         if (hidden < 1 || threads < 1 || maxPendingChunks < 1) {
@@ -86,6 +98,14 @@ public final class CommitHook implements AutoCloseable {
         if (hidden < 1 || maxPendingChunks < 1) {
             throw new IllegalArgumentException("hidden and maxPendingChunks must be >= 1 (got " + hidden + ", " + maxPendingChunks + ")");
         }
+        if (compute.threads() > MAX_THREADS || maxPendingChunks > MAX_PENDING_CHUNKS) {
+            throw new IllegalArgumentException("threads " + compute.threads() + " and maxPendingChunks " + maxPendingChunks + " (expected at most "
+                    + MAX_THREADS + " and " + MAX_PENDING_CHUNKS + ")");
+        }
+        int bytes = spec.dtype() == Dtype.FP32 ? 4 : 2;
+        int chunk = Sizes.arrayLength("a chunk of " + spec.chunkSize() + " positions of " + hidden + " values", bytes, spec.chunkSize(), hidden);
+        Sizes.requireHeap(maxPendingChunks + 1 + " chunk buffers of " + spec.chunkSize() + " x " + hidden + " values",
+                (maxPendingChunks + 1L) * chunk * bytes);
         return new CommitHook(spec, hidden, compute, maxPendingChunks);
     }
 
@@ -147,13 +167,12 @@ public final class CommitHook implements AutoCloseable {
             this.prefillChunk = prefillChunk;
             this.wide = spec.dtype() == Dtype.FP32;
             if (prefillChunk) {
-                if ((long) promptTokens * hidden > Integer.MAX_VALUE - 8) {
-                    throw new IllegalArgumentException("a prefill chunk of " + promptTokens + " x " + hidden + " values is too large");
-                }
+                int n = Sizes.arrayLength("a prefill chunk of " + promptTokens + " positions of " + hidden + " values", wide ? 4 : 2,
+                        promptTokens, hidden);
                 if (wide) {
-                    prefill32 = new float[promptTokens * hidden];
+                    prefill32 = new float[n];
                 } else {
-                    prefill16 = new short[promptTokens * hidden];
+                    prefill16 = new short[n];
                 }
             }
             newChunk();

@@ -10,8 +10,10 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
  *
  * <p><b>Security guarantees.</b> {@link #verify} checks, in this order: the envelope decodes; a signature
  * over the PAE verifies with one of the trusted keys ({@code keyid} only picks error messages); the payload
- * type is in-toto's; the Statement parsed from exactly the verified bytes has the known statement and
- * predicate types and a subject matching the completion. It does not recompute anything: checking the
+ * type is in-toto's; the Statement parsed from exactly the verified bytes, all of them (one JSON value,
+ * nothing after it), has the known statement and predicate types, every constraint of
+ * {@code docs/attestation.schema.json} (sampling parameters in range, a completion no longer than its
+ * {@code maxTokens}) and a subject matching the completion. It does not recompute anything: checking the
  * commits against the model is {@code toploc verify}'s job (see {@code docs/threat-model.md}).
  */
 public final class Attestations {

@@ -3,6 +3,7 @@ package dev.toploc.attest;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -23,7 +24,9 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
  * LEN is the length in <b>bytes</b> as ASCII decimal and SP one space. Verification follows the spec's
  * order: decode the envelope, check a signature over the PAE with a trusted key, then check the payload
  * type, and only then hand out the exact bytes that were verified. {@code keyid} is a hint for choosing
- * keys, never a trust decision.
+ * keys, never a trust decision. The envelope, like the statement parsed from the payload, must be exactly
+ * one JSON value: trailing data after it (a second object, garbage) is refused, so the bytes a
+ * signature covers are all of the bytes parsed.
  */
 public final class Dsse {
     private Dsse() {
@@ -37,7 +40,9 @@ public final class Dsse {
 
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(MAX_ENVELOPE_BYTES).build())
-            .build()).configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true);
+            .build()).configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true)
+            // exactly one JSON value: an envelope or a signed statement followed by anything but whitespace is refused
+            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
 
     /** One signature: the key id hint and the raw signature bytes. */
     public record Signature(String keyid, byte[] sig) {

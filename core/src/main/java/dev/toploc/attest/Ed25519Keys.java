@@ -94,46 +94,101 @@ public final class Ed25519Keys {
         return sw.toString();
     }
 
-    /** Parses a PEM PKCS#8 Ed25519 private key. */
+    private static final java.util.regex.Pattern PEM_BLOCK =
+            java.util.regex.Pattern.compile("-----BEGIN ([A-Z0-9 ]{1,64})-----[A-Za-z0-9+/=\\s]*?-----END \\1-----");
+
+    /** Most PEM blocks one trust file may hold. */
+    public static final int MAX_KEYS_PER_FILE = 64;
+
+    /** Parses a PEM PKCS#8 Ed25519 private key; a file holding more than one PEM block is refused. */
     public static Ed25519PrivateKeyParameters readPrivateKey(String pem, String what) throws AttestationException {
-        byte[] der = readPem(pem, "PRIVATE KEY", what);
+        byte[] der = single(readPem(pem, "PRIVATE KEY", what), "private key", what);
         try {
             var key = PrivateKeyFactory.createKey(PrivateKeyInfo.getInstance(der));
             if (key instanceof Ed25519PrivateKeyParameters k) {
                 return k;
             }
             throw new AttestationException("key", what + ": not an Ed25519 key (found " + key.getClass().getSimpleName() + ")");
-        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+        } catch (IOException | RuntimeException e) {     // Bouncy Castle throws IllegalStateException on malformed DER, too
             throw new AttestationException("key", what + ": not a PKCS#8 private key (" + e.getMessage() + ")", e);
         }
     }
 
-    /** Parses a PEM SubjectPublicKeyInfo Ed25519 public key. */
+    /**
+     * Parses a PEM SubjectPublicKeyInfo Ed25519 public key; a file holding more than one PEM block is
+     * refused (use {@link #readPublicKeys} for a trust file of several keys).
+     */
     public static Ed25519PublicKeyParameters readPublicKey(String pem, String what) throws AttestationException {
-        byte[] der = readPem(pem, "PUBLIC KEY", what);
+        return publicKey(single(readPem(pem, "PUBLIC KEY", what), "public key", what), what);
+    }
+
+    /**
+     * Every key of a trust file: one or more PEM {@code PUBLIC KEY} blocks, each an Ed25519 key. All or
+     * nothing: a block of another type, a malformed block or a non-Ed25519 key refuses the whole file,
+     * never a silent subset of it.
+     */
+    public static java.util.List<Ed25519PublicKeyParameters> readPublicKeys(String pem, String what) throws AttestationException {
+        java.util.List<byte[]> blocks = readPem(pem, "PUBLIC KEY", what);
+        java.util.List<Ed25519PublicKeyParameters> keys = new java.util.ArrayList<>(blocks.size());
+        for (int i = 0; i < blocks.size(); i++) {
+            keys.add(publicKey(blocks.get(i), blocks.size() == 1 ? what : what + " (key " + (i + 1) + " of " + blocks.size() + ")"));
+        }
+        return java.util.List.copyOf(keys);
+    }
+
+    private static Ed25519PublicKeyParameters publicKey(byte[] der, String what) throws AttestationException {
         try {
             var key = PublicKeyFactory.createKey(SubjectPublicKeyInfo.getInstance(der));
             if (key instanceof Ed25519PublicKeyParameters k) {
                 return k;
             }
             throw new AttestationException("key", what + ": not an Ed25519 key (found " + key.getClass().getSimpleName() + ")");
-        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+        } catch (IOException | RuntimeException e) {     // e.g. "non-octet aligned data from BIT STRING" (found by TrustKeysFuzzTest)
             throw new AttestationException("key", what + ": not a SubjectPublicKeyInfo public key (" + e.getMessage() + ")", e);
         }
     }
 
-    private static byte[] readPem(String pem, String type, String what) throws AttestationException {
+    private static byte[] single(java.util.List<byte[]> blocks, String kind, String what) throws AttestationException {
+        if (blocks.size() != 1) {
+            throw new AttestationException("key", what + ": holds " + blocks.size() + " PEM blocks (expected exactly one " + kind + ")");
+        }
+        return blocks.get(0);
+    }
+
+    /** Every PEM block of {@code pem}, each of {@code type}; at least one. */
+    private static java.util.List<byte[]> readPem(String pem, String type, String what) throws AttestationException {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
         try (PemReader r = new PemReader(new StringReader(pem))) {
-            PemObject o = r.readPemObject();
-            if (o == null) {
-                throw new AttestationException("key", what + ": no PEM block (expected -----BEGIN " + type + "-----)");
+            for (PemObject o = r.readPemObject(); o != null; o = r.readPemObject()) {
+                if (!o.getType().equals(type)) {
+                    throw new AttestationException("key", what + ": PEM block " + (out.isEmpty() ? "" : (out.size() + 1) + " ") + "is '" + o.getType()
+                            + "' (expected '" + type + "')");
+                }
+                if (out.size() == MAX_KEYS_PER_FILE) {
+                    throw new AttestationException("key", what + ": more than " + MAX_KEYS_PER_FILE + " PEM blocks");
+                }
+                out.add(o.getContent());
             }
-            if (!o.getType().equals(type)) {
-                throw new AttestationException("key", what + ": PEM block is '" + o.getType() + "' (expected '" + type + "')");
-            }
-            return o.getContent();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {     // Bouncy Castle's base64 decoder throws DecoderException
             throw new AttestationException("key", what + ": malformed PEM (" + e.getMessage() + ")", e);
         }
+        if (out.isEmpty()) {
+            throw new AttestationException("key", what + ": no PEM block (expected -----BEGIN " + type + "-----)");
+        }
+        // Nothing but whitespace outside the blocks: text the reader skipped (a key in another format, a
+        // block it did not recognize) would otherwise be a key silently not read.
+        java.util.regex.Matcher blocks = PEM_BLOCK.matcher(pem);
+        long armoured = blocks.results().count();
+        if (armoured != out.size()) {
+            throw new AttestationException("key", what + ": " + armoured + " PEM blocks, of which " + out.size()
+                    + " could be read (expected every block on lines of its own)");
+        }
+        String rest = blocks.reset().replaceAll("");
+        if (!rest.isBlank()) {
+            String line = rest.strip().lines().findFirst().orElse("");
+            throw new AttestationException("key", what + ": text outside the PEM blocks ('"
+                    + (line.length() > 40 ? line.substring(0, 40) + "..." : line) + "'): expected only " + type + " blocks");
+        }
+        return out;
     }
 }

@@ -47,6 +47,8 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
     public static final int MAX_TOKENS = 1 << 20;
     /** Commit lists longer than this are refused. */
     public static final int MAX_COMMITS = 1 << 16;
+    /** The largest k of the v1 commit formats (one below their modulus bound). */
+    public static final int MAX_TOP_K = 65497;
 
     /**
      * The model's identity.
@@ -64,20 +66,59 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
     }
 
     /**
-     * Sampling parameters and the stop reason.
+     * Sampling parameters and the stop reason, each in a stated range (checked here, so no replay ever
+     * runs on parameters it cannot compute with).
      *
-     * @param temperature 0: greedy
-     * @param eosToken    -1 when none
+     * @param temperature 0: greedy; else {@value #MIN_TEMPERATURE} .. {@value #MAX_TEMPERATURE}
+     * @param maxTokens   1 .. {@value InferenceAttestation#MAX_TOKENS}
+     * @param eosToken    -1 when none, else a token id (&ge; 0)
      * @param stop        {@code eos} or {@code length}
      */
     public record SamplingRef(double temperature, long seed, int maxTokens, int eosToken, String stop) {
+        /**
+         * The smallest non-zero temperature. Below it {@code logit / T} amplifies every logit by more than
+         * 100, and a subnormal T makes it overflow to infinity, where the replay's gaps become NaN; vLLM
+         * clamps to the same value for the same reason.
+         */
+        public static final double MIN_TEMPERATURE = 0.01;
+        /** The largest temperature: far above any useful one, and keeps {@code gap x T} finite. */
+        public static final double MAX_TEMPERATURE = 100;
+
+        public SamplingRef {
+            requireTemperature(temperature);
+            if (maxTokens < 1 || maxTokens > MAX_TOKENS) {
+                throw new IllegalArgumentException("maxTokens " + maxTokens + " is out of range (expected 1.." + MAX_TOKENS + ")");
+            }
+            if (eosToken < -1) {
+                throw new IllegalArgumentException("eosTokenId " + eosToken + " is out of range (expected -1 for none, or a token id >= 0)");
+            }
+            if (!"eos".equals(stop) && !"length".equals(stop)) {
+                throw new IllegalArgumentException("stop '" + stop + "' (expected eos or length)");
+            }
+            if (stop.equals("eos") && eosToken < 0) {
+                throw new IllegalArgumentException("stop is 'eos' but eosTokenId is " + eosToken + " (expected a token id >= 0)");
+            }
+        }
+
+        /** Throws unless {@code t} is 0 (greedy) or within {@link #MIN_TEMPERATURE} .. {@link #MAX_TEMPERATURE}. */
+        public static void requireTemperature(double t) {
+            if (!(t == 0 || (t >= MIN_TEMPERATURE && t <= MAX_TEMPERATURE))) {
+                throw new IllegalArgumentException("temperature " + t + " is out of range (expected 0 for greedy, or " + MIN_TEMPERATURE + ".."
+                        + MAX_TEMPERATURE + ")");
+            }
+        }
     }
 
     public InferenceAttestation {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(sampling, "sampling");
         prompt = prompt.clone();
         completion = completion.clone();
         commits = List.copyOf(commits);
+        if (completion.length > sampling.maxTokens()) {
+            throw new IllegalArgumentException("the completion has " + completion.length + " tokens, more than its own maxTokens "
+                    + sampling.maxTokens());
+        }
     }
 
     /** sha256 over the token ids, each as a u32 big-endian: the statement's subject digest. */
@@ -169,6 +210,9 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
         List<String> names = new ArrayList<>();
         List<String> digests = new ArrayList<>();
         for (JsonNode f : files) {
+            if (!f.isObject()) {
+                throw new AttestationException("schema", "predicate.model.weightFiles[] is not an object");
+            }
             names.add(str(f, "name", "predicate.model.weightFiles[]"));
             digests.add(hex64(str(f, "sha256", "predicate.model.weightFiles[]"), "predicate.model.weightFiles[].sha256"));
         }
@@ -177,20 +221,30 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
                 hex64(str(m, "configSha256", "predicate.model"), "predicate.model.configSha256"));
         int[] prompt = tokenIds(arr(p, "promptTokenIds", "predicate"), "predicate.promptTokenIds");
         int[] completion = tokenIds(arr(p, "completionTokenIds", "predicate"), "predicate.completionTokenIds");
-        if (prompt.length == 0 || completion.length == 0) {
-            throw new AttestationException("schema", "predicate: prompt and completion must each have at least one token (got "
-                    + prompt.length + " and " + completion.length + ")");
-        }
         JsonNode c = obj(p, "commit", "predicate");
         CommitSpec spec;
         PositionConvention positions;
+        Dtype dtype;
         try {
-            spec = new CommitSpec(Dtype.fromWireName(str(c, "dtype", "predicate.commit")), integer(c, "topK", "predicate.commit"),
-                    integer(c, "chunkSize", "predicate.commit"));
+            dtype = Dtype.fromWireName(str(c, "dtype", "predicate.commit"));
+        } catch (IllegalArgumentException e) {
+            throw new AttestationException("schema", "predicate.commit.dtype: " + e.getMessage(), e);
+        }
+        try {
             positions = PositionConvention.fromWireName(str(c, "positions", "predicate.commit"));
         } catch (IllegalArgumentException e) {
-            throw new AttestationException("schema", "predicate.commit: " + e.getMessage(), e);
+            throw new AttestationException("schema", "predicate.commit.positions: " + e.getMessage(), e);
         }
+        int topK = integer(c, "topK", "predicate.commit");
+        if (topK < 1 || topK > MAX_TOP_K) {
+            throw new AttestationException("schema", "predicate.commit.topK " + topK + " is out of range (expected 1.." + MAX_TOP_K + ")");
+        }
+        int chunkSize = integer(c, "chunkSize", "predicate.commit");
+        if (chunkSize < 1 || chunkSize > CommitSpec.MAX_CHUNK_SIZE) {
+            throw new AttestationException("schema", "predicate.commit.chunkSize " + chunkSize + " is out of range (expected 1.."
+                    + CommitSpec.MAX_CHUNK_SIZE + ")");
+        }
+        spec = new CommitSpec(dtype, topK, chunkSize);
         String enc = str(c, "encoding", "predicate.commit");
         if (!enc.equals(spec.encoding().wireName())) {
             throw new AttestationException("schema", "predicate.commit.encoding '" + enc + "' does not carry " + spec.dtype().wireName()
@@ -202,7 +256,7 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
         }
         JsonNode cs = arr(p, "commits", "predicate");
         if (cs.size() > MAX_COMMITS) {
-            throw new AttestationException("size", cs.size() + " commits exceed the limit of " + MAX_COMMITS);
+            throw new AttestationException("size", "predicate.commits has " + cs.size() + " commits, over the limit of " + MAX_COMMITS);
         }
         List<Commit> commits = new ArrayList<>();
         for (int i = 0; i < cs.size(); i++) {
@@ -218,32 +272,56 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
         }
         JsonNode s = obj(p, "sampling", "predicate");
         JsonNode temp = s.get("temperature");
-        if (temp == null || !temp.isNumber() || !(temp.asDouble() >= 0) || Double.isInfinite(temp.asDouble())) {
-            throw new AttestationException("schema", "predicate.sampling.temperature is missing or not a number >= 0");
+        if (temp == null || !temp.isNumber()) {
+            throw new AttestationException("schema", "predicate.sampling.temperature is missing or not a number");
         }
         JsonNode seed = s.get("seed");
         if (seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong()) {
             throw new AttestationException("schema", "predicate.sampling.seed is missing or not a 64-bit integer");
         }
         String stop = str(s, "stop", "predicate.sampling");
-        if (!stop.equals("eos") && !stop.equals("length")) {
-            throw new AttestationException("schema", "predicate.sampling.stop '" + stop + "' (expected eos or length)");
-        }
         int maxTokens = integer(s, "maxTokens", "predicate.sampling");
         JsonNode eos = s.get("eosTokenId");
-        if (eos == null || !eos.isIntegralNumber() || !eos.canConvertToInt() || eos.asInt() < -1) {
-            throw new AttestationException("schema", "predicate.sampling.eosTokenId is missing or not an integer >= -1");
+        if (eos == null || !eos.isIntegralNumber() || !eos.canConvertToInt()) {
+            throw new AttestationException("schema", "predicate.sampling.eosTokenId is missing or not a 32-bit integer");
         }
-        SamplingRef sampling = new SamplingRef(temp.asDouble(), seed.asLong(), maxTokens, eos.asInt(), stop);
-        InferenceAttestation a = new InferenceAttestation(model, prompt, completion, spec, positions, pre.asBoolean(), commits,
-                sampling, p.path("providerComputeMode").asText(""), str(p, "nonce", "predicate"), str(p, "timestamp", "predicate"));
+        SamplingRef sampling;
+        try {
+            sampling = new SamplingRef(temp.asDouble(), seed.asLong(), maxTokens, eos.asInt(), stop);
+        } catch (IllegalArgumentException e) {
+            throw new AttestationException("schema", "predicate.sampling." + e.getMessage(), e);    // the message starts with the field
+        }
+        JsonNode mode = p.get("providerComputeMode");
+        if (mode != null && !mode.isTextual()) {
+            throw new AttestationException("schema", "predicate.providerComputeMode is not a string");
+        }
+        String timestamp = str(p, "timestamp", "predicate");
+        try {
+            java.time.OffsetDateTime.parse(timestamp);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new AttestationException("schema", "predicate.timestamp '" + timestamp + "' is not an RFC 3339 date-time", e);
+        }
+        InferenceAttestation a;
+        try {
+            a = new InferenceAttestation(model, prompt, completion, spec, positions, pre.asBoolean(), commits,
+                    sampling, mode == null ? "" : mode.asText(), str(p, "nonce", "predicate"), timestamp);
+        } catch (IllegalArgumentException e) {
+            throw new AttestationException("schema", "predicate: " + e.getMessage(), e);
+        }
         JsonNode subjects = arr(st, "subject", "statement");
+        if (subjects.isEmpty()) {
+            throw new AttestationException("schema", "statement.subject is empty (expected at least one subject: the completion)");
+        }
         String want = completionDigest(completion);
         boolean found = false;
         for (JsonNode sub : subjects) {
-            if (want.equals(sub.path("digest").path("sha256").asText(null))) {
-                found = true;
+            if (!sub.isObject()) {
+                throw new AttestationException("schema", "statement.subject[] is not an object");
             }
+            str(sub, "name", "statement.subject[]");
+            String d = hex64(str(obj(sub, "digest", "statement.subject[]"), "sha256", "statement.subject[].digest"),
+                    "statement.subject[].digest.sha256");
+            found |= want.equals(d);
         }
         if (!found) {
             throw new AttestationException("subject", "no subject's sha256 matches the completion's token ids (expected " + want + ")");
@@ -293,6 +371,9 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
     private static int[] tokenIds(JsonNode a, String where) throws AttestationException {
         if (a.size() > MAX_TOKENS) {
             throw new AttestationException("size", where + " has " + a.size() + " tokens, over the limit of " + MAX_TOKENS);
+        }
+        if (a.isEmpty()) {
+            throw new AttestationException("schema", where + " is empty (expected 1.." + MAX_TOKENS + " token ids)");
         }
         int[] ids = new int[a.size()];
         for (int i = 0; i < ids.length; i++) {

@@ -2,9 +2,10 @@
  * Kernels behind the stable API: exact top-k ({@link dev.toploc.internal.TopK}), GF(65497) and generic
  * prime-field arithmetic with interpolation and evaluation ({@link dev.toploc.internal.Gf65497},
  * {@link dev.toploc.internal.PrimeField}), strict base64 ({@link dev.toploc.internal.Base64s}), the one reader of untrusted files
- * ({@link dev.toploc.internal.UntrustedFiles}: regular files only, bounded while reading), the Vector
- * API switch ({@link dev.toploc.internal.Simd}). Parallelism and the top-k device are not here: they are the
- * caller's {@link dev.toploc.Compute} context.
+ * ({@link dev.toploc.internal.UntrustedFiles}: regular files only, bounded while reading), exact size checks
+ * before allocation ({@link dev.toploc.internal.Sizes}: products in {@code long}, against the largest array and
+ * the heap), the Vector API switch ({@link dev.toploc.internal.Simd}). Parallelism and the top-k device are not
+ * here: they are the caller's {@link dev.toploc.Compute} context.
  *
  * <p>Every vector kernel has a scalar twin with bit-identical results (tests assert it). The vector
  * kernels live in their own classes ({@code TopKVector}, {@code Gf65497Vector}) so that the scalar ones

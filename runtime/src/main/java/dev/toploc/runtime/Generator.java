@@ -48,9 +48,15 @@ public final class Generator {
         }
         int d = model.config().hiddenSize();
         int vocab = model.config().vocabSize();
-        Model.Session s = model.session(mode, prompt.length + maxTokens, compute);
+        long capacity = (long) prompt.length + maxTokens;
+        if (capacity > model.config().maxPositions()) {
+            throw new IllegalArgumentException("a prompt of " + prompt.length + " tokens and up to " + maxTokens + " more need " + capacity
+                    + " positions, beyond the model's context of " + model.config().maxPositions() + " (max_position_embeddings)");
+        }
+        int hiddenLength = dev.toploc.internal.Sizes.arrayLength("hidden states of " + (capacity - 1) + " positions", 4, capacity - 1, d);
+        Model.Session s = model.session(mode, (int) capacity, compute);
         float[] rows = s.append(prompt);
-        float[] hidden = Arrays.copyOf(rows, (prompt.length + maxTokens - 1) * d);
+        float[] hidden = Arrays.copyOf(rows, hiddenLength);
         if (listener != null) {
             listener.onRows(0, rows, prompt.length);
         }

@@ -177,6 +177,16 @@ public final class InferenceVerifier {
         /** Defaults: replay on, margin 0.5 logits, EOS probability at least 1e-4. */
         public static final SamplingCheck DEFAULT = new SamplingCheck(true, 0.5, 1e-4);
         public static final SamplingCheck OFF = new SamplingCheck(false, 0, 0);
+
+        /** The margin is finite and {@code >= 0} (an infinite one would pass every token), the EOS bound in {@code [0, 1]}. */
+        public SamplingCheck {
+            if (!(logitMargin >= 0 && logitMargin < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("logit margin " + logitMargin + " (expected a finite value >= 0)");
+            }
+            if (!(minEosProb >= 0 && minEosProb <= 1)) {
+                throw new IllegalArgumentException("minimum EOS probability " + minEosProb + " (expected 0..1)");
+            }
+        }
     }
 
     /** One completion token the replay rejected. */
@@ -277,6 +287,10 @@ public final class InferenceVerifier {
         } catch (IllegalArgumentException e) {
             throw new CommitFormatException("the attestation's sequence has no chunk to check: " + e.getMessage());
         }
+        if ((long) p + n - 1 > model.config().maxPositions()) {
+            throw new AttestationException("size", "prompt (" + p + " tokens) and completion (" + n + ") need " + ((long) p + n - 1)
+                    + " positions, beyond the model's context of " + model.config().maxPositions() + " (max_position_embeddings)");
+        }
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);
         System.arraycopy(completion, 0, seq, p, n - 1);
@@ -318,13 +332,15 @@ public final class InferenceVerifier {
                     gap = (scores[best] - scores[tok]) * s.temperature();   // back in logit units
                 }
                 worst = Math.max(worst, gap);
-                if (gap > sampling.logitMargin()) {
+                if (!(gap <= sampling.logitMargin())) {      // fails closed: a NaN gap (a replay that cannot be computed) rejects
                     failures.add(new TokenFailure(i, pos, tok, best, gap, String.format(Locale.ROOT,
                             "token %d (position %d) is %d but the replay chooses %d: logit gap %.3f > margin %.3f",
                             i, pos, tok, best, gap, sampling.logitMargin())));
                 }
             }
             termination = termination(a, logits, vocab, sampling);
+        } else {
+            termination = termination(a, null, vocab, sampling);   // the stop rule needs no replay, only its EOS probability does
         }
         return new Report(commits, failures, termination, sampling.replay() ? n : 0, worst, modelChecked);
     }
@@ -343,6 +359,9 @@ public final class InferenceVerifier {
             if (s.eosToken() < 0 || c[n - 1] != s.eosToken()) {
                 return "stop is 'eos' but the last token is " + c[n - 1] + " (eosTokenId " + s.eosToken() + ")";
             }
+            if (logits == null) {
+                return null;
+            }
             int off = (n - 1) * vocab;
             double max = Double.NEGATIVE_INFINITY;
             for (int v = 0; v < vocab; v++) {
@@ -353,12 +372,12 @@ public final class InferenceVerifier {
                 z += Math.exp(logits[off + v] - max);
             }
             double pEos = Math.exp(logits[off + s.eosToken()] - max) / z;
-            if (pEos < sampling.minEosProb()) {
+            if (!(pEos >= sampling.minEosProb())) {       // NaN (non-finite logits) rejects
                 return String.format(Locale.ROOT, "EOS has probability %.2e at the end, below the minimum %.2e", pEos, sampling.minEosProb());
             }
             return null;
         }
-        if (n != s.maxTokens()) {
+        if (n != s.maxTokens()) {       // n > maxTokens cannot be parsed or constructed; n < maxTokens did not stop for length
             return "stop is 'length' but the completion has " + n + " tokens, not the declared maxTokens " + s.maxTokens();
         }
         if (s.eosToken() >= 0 && c[n - 1] == s.eosToken()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
+import dev.toploc.internal.Sizes;
 import dev.toploc.internal.UntrustedFiles;
 import dev.toploc.runtime.internal.Attention;
 import dev.toploc.runtime.internal.KvCache;
@@ -320,7 +321,7 @@ public final class Model implements AutoCloseable {
         if (mode == ComputeMode.FP32) {
             return HiddenStates.ofFloats(hidden, rows, width);
         }
-        short[] p = new short[rows * width];
+        short[] p = new short[Sizes.arrayLength("hidden states of " + rows + " positions", 2, rows, width)];
         Dtype dt = mode.dtype();
         for (int i = 0; i < p.length; i++) {
             p[i] = (short) dt.fromFloat(hidden[i]);
@@ -351,8 +352,9 @@ public final class Model implements AutoCloseable {
     /** As {@link #logitsRows(float[], int, int, ComputeMode)}, on {@code compute}'s threads. */
     public float[] logitsRows(float[] hidden, int firstRow, int count, ComputeMode mode, Compute compute) {
         int d = cfg.hiddenSize();
+        int n = Sizes.arrayLength("logits of " + count + " positions over a vocabulary of " + cfg.vocabSize(), 4, count, cfg.vocabSize());
         float[] x = Arrays.copyOfRange(hidden, firstRow * d, (firstRow + count) * d);
-        float[] y = new float[count * cfg.vocabSize()];
+        float[] y = new float[n];
         Matmul.matmul(x, count, adapt(lmHead, mode), null, y, compute);
         mode.round(y, 0, y.length);
         return y;
@@ -377,6 +379,13 @@ public final class Model implements AutoCloseable {
         private java.util.function.IntConsumer progress;
 
         Session(ComputeMode mode, int capacity, boolean stream, Compute compute) {
+            if (capacity < 1 || capacity > cfg.maxPositions()) {
+                throw new IllegalArgumentException("a sequence of " + capacity + " positions is outside the model's context of 1.."
+                        + cfg.maxPositions() + " (max_position_embeddings)");
+            }
+            // the KV cache: every layer's keys and values for every position, fp32, before any of it is allocated
+            Sizes.requireHeap("a KV cache of " + capacity + " positions x " + cfg.numLayers() + " layers",
+                    Sizes.product(2, 4, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity));
             this.mode = mode;
             this.cache = new KvCache(cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity);
             this.stream = stream;
@@ -421,6 +430,7 @@ public final class Model implements AutoCloseable {
     private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream, java.util.function.IntConsumer progress,
                             Compute compute) {
         int T = tokens.length;
+        requireActivations(T);
         int start = cache.length();
         int d = cfg.hiddenSize();
         int hd = cfg.headDim();
@@ -479,6 +489,19 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The forward pass's buffers for {@code T} positions: each must fit one array (so the {@code int}
+     * products below cannot wrap) and together the heap. The widths are bounded by {@link ModelConfig#MAX_DIM}.
+     */
+    private void requireActivations(int T) {
+        long widest = Math.max(Math.max(cfg.hiddenSize(), (long) cfg.numHeads() * cfg.headDim()), cfg.intermediateSize());
+        String what = "the forward pass over " + T + " positions";
+        Sizes.arrayLength(what, 4, T, widest);
+        long perPosition = 5L * cfg.hiddenSize() + 2L * cfg.numHeads() * cfg.headDim() + 2L * cfg.numKvHeads() * cfg.headDim()
+                + 2L * cfg.intermediateSize();
+        Sizes.requireHeap(what, Sizes.product(4, T, perPosition));
+    }
+
     private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y, Compute compute) {
         Matmul.matmul(x, T, w, bias, y, compute);
         mode.round(y, 0, T * w.rows());
@@ -510,6 +533,19 @@ public final class Model implements AutoCloseable {
     }
 
     private synchronized Layer[] adaptedLayers(ComputeMode mode) {
+        if (!adapted.containsKey(mode)) {
+            // the rounded copies of every matrix the mode cannot read as stored, fp32, before the first of them is made
+            long floats = 0;
+            for (Layer L : layers) {
+                for (Weight w : new Weight[] {L.q, L.k, L.v, L.o, L.gate, L.up, L.down}) {
+                    if (!asStored(w, mode)) {
+                        floats += (long) w.rows() * w.cols();
+                    }
+                }
+            }
+            Sizes.requireHeap("rounding the weights to " + mode.wireName() + " (" + floats + " values; streaming layers avoids the copies)",
+                    Sizes.product(floats, 4));
+        }
         return adapted.computeIfAbsent(mode, m -> {
             Layer[] a = new Layer[layers.length];
             for (int l = 0; l < a.length; l++) {
@@ -526,11 +562,14 @@ public final class Model implements AutoCloseable {
     }
 
     /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */
-    private static Weight adapt(Weight w, ComputeMode m) {
-        boolean asStored = m == ComputeMode.FP32
+    private static boolean asStored(Weight w, ComputeMode m) {
+        return m == ComputeMode.FP32
                 || (m == ComputeMode.BF16 && w.kind() == Weight.Kind.BF16)
                 || (m == ComputeMode.FP16 && w.kind() == Weight.Kind.F16);
-        if (asStored) {
+    }
+
+    private static Weight adapt(Weight w, ComputeMode m) {
+        if (asStored(w, m)) {
             return w;
         }
         long n = (long) w.rows() * w.cols();

@@ -18,16 +18,16 @@ package dev.toploc.runtime;
  *       Sampling this way is exactly sampling from {@code softmax(logits / T)}.</li>
  * </ul>
  *
- * @param temperature 0 for greedy, else &gt; 0
+ * @param temperature 0 for greedy, else 0.01 .. 100 (the attestation's range,
+ *                    {@link dev.toploc.attest.InferenceAttestation.SamplingRef#requireTemperature}: below it a
+ *                    subnormal T overflows {@code logit / T} and no replay could be computed)
  * @param seed        the sampling seed (ignored when greedy)
  */
 public record Sampling(double temperature, long seed) {
     public static final Sampling GREEDY = new Sampling(0, 0);
 
     public Sampling {
-        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature " + temperature + " (expected 0 for greedy or a finite value > 0)");
-        }
+        dev.toploc.attest.InferenceAttestation.SamplingRef.requireTemperature(temperature);
     }
 
     public boolean greedy() {

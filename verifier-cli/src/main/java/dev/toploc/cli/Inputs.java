@@ -42,7 +42,8 @@ final class Inputs {
     static List<Ed25519PublicKeyParameters> publicKeys(List<Path> files) throws IOException, AttestationException {
         List<Ed25519PublicKeyParameters> keys = new ArrayList<>();
         for (Path f : files) {
-            keys.add(Ed25519Keys.readPublicKey(new String(read(f, MAX_KEY, "public key"), StandardCharsets.US_ASCII), f.toString()));
+            // every key a trust file holds, or the file is refused (never silently its first key only)
+            keys.addAll(Ed25519Keys.readPublicKeys(new String(read(f, MAX_KEY, "public key"), StandardCharsets.US_ASCII), f.toString()));
         }
         return keys;
     }

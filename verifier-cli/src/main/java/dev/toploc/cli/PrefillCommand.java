@@ -1,6 +1,8 @@
 package dev.toploc.cli;
 
 import dev.toploc.Compute;
+import dev.toploc.InvalidStatesException;
+import dev.toploc.internal.Sizes;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
 import java.nio.ByteBuffer;
@@ -70,15 +72,23 @@ final class PrefillCommand implements Callable<Integer> {
             var gpu = dev.prefill();
             float[] h = gpu != null ? gpu.prefill(ids) : mdl.prefill(ids, m, stream, null, compute);
             double secs = (System.nanoTime() - t0) / 1e9;
+            for (int i = 0; i < h.length; i++) {
+                if (!Float.isFinite(h[i])) {      // never write NaN or Inf states as if they were a result
+                    throw new InvalidStatesException("the prefill produced " + h[i] + " at position " + i / d + ", column " + i % d
+                            + " (the weights or config.json hold values the forward pass cannot compute with); nothing written");
+                }
+            }
+            int bytes = Sizes.arrayLength("the .npy data of " + ids.length + " x " + d + " states", 1, h.length,
+                    m == ComputeMode.FP32 ? 4 : 2);
             byte[] data;
             String descr;
             if (m == ComputeMode.FP32) {
-                ByteBuffer b = ByteBuffer.allocate(h.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
                 b.asFloatBuffer().put(h);
                 data = b.array();
                 descr = "<f4";
             } else {
-                ByteBuffer b = ByteBuffer.allocate(h.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
                 for (float f : h) {
                     b.putShort((short) m.dtype().fromFloat(f));
                 }
