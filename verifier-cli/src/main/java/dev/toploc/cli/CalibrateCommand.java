@@ -23,7 +23,6 @@ import dev.toploc.runtime.ModelIdentity;
 import dev.toploc.runtime.Sampling;
 import dev.toploc.runtime.internal.RandomModel;
 import dev.toploc.runtime.internal.WeightEdits;
-import dev.toploc.vectors.TestVectors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -112,8 +111,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = command.commandLine().getOut();
-        Path a = model != null ? model : TestVectors.model("tiny-fortunes-llama");
-        Path b = other != null ? other : TestVectors.model("tiny-fortunes-llama-b");
+        Path a = model != null ? model : EmbeddedModels.model("tiny-fortunes-llama");
+        Path b = other != null ? other : EmbeddedModels.model("tiny-fortunes-llama-b");
         Path policyPath = policyOut != null ? policyOut : a.resolve("toploc-policy.json");
         for (Path p : new Path[] {report, json, policyPath}) {
             if (!force && Files.exists(p)) {

@@ -18,7 +18,6 @@ import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import dev.toploc.runtime.Provider;
 import dev.toploc.runtime.Sampling;
-import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +58,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        Path a = modelA != null ? modelA : TestVectors.model("tiny-fortunes-llama");
-        Path b = modelB != null ? modelB : TestVectors.model("tiny-fortunes-llama-b");
+        Path a = modelA != null ? modelA : EmbeddedModels.model("tiny-fortunes-llama");
+        Path b = modelB != null ? modelB : EmbeddedModels.model("tiny-fortunes-llama-b");
         Path shipped = a.resolve("toploc-policy.json");
         Path pf = policyFile != null ? policyFile : Files.exists(shipped) ? shipped : null;
         PolicyFile calibrated = pf != null ? PolicyFile.read(pf) : null;
