@@ -1,2 +1,2 @@
-/** Locates the golden data of {@code test-vectors/} on disk for tests, benchmarks and the demo. */
+/** Locates the golden data of {@code test-vectors/} on disk for tests and benchmarks (the CLI finds the embedded models through its launcher's {@code -Dtoploc.models}). */
 package dev.toploc.vectors;
