@@ -30,6 +30,7 @@ class DtypeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow")
     void bf16_fastPath_equalsGenericPath_forAll2pow32Floats() {
         long bad = LongStream.range(0, 1L << 32).parallel().filter(bits -> {
             float f = Float.intBitsToFloat((int) bits);
@@ -72,6 +73,7 @@ class DtypeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow")
     void fp16_narrowing_equalsJdk_forAll2pow32Floats() {
         long bad = LongStream.range(0, 1L << 32).parallel().filter(bits -> {
             float f = Float.intBitsToFloat((int) bits);
@@ -124,6 +126,7 @@ class DtypeTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow")
     void fp8_everyPattern_roundTrips_andRoundsLikeTheNearestValueOracle() {
         for (Dtype d : new Dtype[] {Dtype.FP8_E4M3, Dtype.FP8_E5M2}) {
             for (int p = 0; p < 256; p++) {

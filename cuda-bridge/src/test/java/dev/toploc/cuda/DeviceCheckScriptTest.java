@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * {@code device-check.sh --emulator}: the script a GPU machine runs, run here on the CPU emulator, so that the
  * script, its C drivers and the kernels are known to work before device time is spent on them.
  */
+@org.junit.jupiter.api.Tag("slow")
 class DeviceCheckScriptTest {
 
     @Test

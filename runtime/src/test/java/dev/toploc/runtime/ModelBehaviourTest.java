@@ -62,6 +62,7 @@ class ModelBehaviourTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow")
     void randomModelsOfRealShapes_loadAndRun_shardedOrNot(@TempDir Path tmp) throws Exception {
         RandomModel.Shape[] shapes = {
                 RandomModel.Shape.qwen25(2, 512),

@@ -1,6 +1,6 @@
 /**
  * Golden data and test models: locates the golden data of {@code test-vectors/} on disk for tests,
- * benchmarks and the demo ({@link dev.toploc.vectors.TestVectors}, {@link dev.toploc.vectors.GoldenSequence}),
+ * benchmarks (the CLI finds the embedded models through its launcher's {@code -Dtoploc.models}) ({@link dev.toploc.vectors.TestVectors}, {@link dev.toploc.vectors.GoldenSequence}),
  * and writes test models ({@link dev.toploc.vectors.RandomModel}: random models of real architectures'
  * shapes; {@link dev.toploc.vectors.SafetensorsWriter}) for the runtime's and the GPU bridge's tests, the
  * benchmarks and calibration. Depends on no other module, so the writers are independent of the reader

@@ -11,7 +11,6 @@ import dev.toploc.runtime.Model;
 import dev.toploc.runtime.Provider;
 import dev.toploc.runtime.Sampling;
 import dev.toploc.vectors.RandomModel;
-import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +51,7 @@ final class BenchVerifyCommand implements Callable<Integer> {
             out.println("writing a random Llama (hidden 2048, 8 layers, bf16) ...");
             RandomModel.write(dir, RandomModel.Shape.llama2048(8, 4096), "BF16", 2026, 1);
         } else {
-            dir = model != null ? Path.of(model) : TestVectors.model("tiny-fortunes-llama");
+            dir = model != null ? Path.of(model) : EmbeddedModels.model("tiny-fortunes-llama");
         }
         try (Model m = Model.load(dir)) {
             int[] prompt = TokenIds.fromText("Q: What is the secret of happiness?\nA:");

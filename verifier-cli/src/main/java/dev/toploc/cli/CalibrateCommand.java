@@ -9,7 +9,6 @@ import dev.toploc.calibration.Plan;
 import dev.toploc.calibration.Scenario;
 import dev.toploc.policy.PolicyFile;
 import dev.toploc.policy.Policies;
-import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,8 +53,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        Path a = model != null ? model : TestVectors.model("tiny-fortunes-llama");
-        Path b = other != null ? other : TestVectors.model("tiny-fortunes-llama-b");
+        Path a = model != null ? model : EmbeddedModels.model("tiny-fortunes-llama");
+        Path b = other != null ? other : EmbeddedModels.model("tiny-fortunes-llama-b");
         Path policyPath = policyOut != null ? policyOut : a.resolve(Policies.FILE_NAME);
         for (Path p : new Path[] {report, json, policyPath}) {
             if (!force && Files.exists(p)) {

@@ -20,7 +20,6 @@ import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import dev.toploc.runtime.Provider;
 import dev.toploc.runtime.Sampling;
-import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -60,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        Path a = modelA != null ? modelA : TestVectors.model("tiny-fortunes-llama");
-        Path b = modelB != null ? modelB : TestVectors.model("tiny-fortunes-llama-b");
+        Path a = modelA != null ? modelA : EmbeddedModels.model("tiny-fortunes-llama");
+        Path b = modelB != null ? modelB : EmbeddedModels.model("tiny-fortunes-llama-b");
 
         Ed25519Keys.KeyPair key = Ed25519Keys.generate(new SecureRandom());
         List<Ed25519PublicKeyParameters> trusted = List.of(key.publicKey());

@@ -32,6 +32,7 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
  * is rejected at the commits (not at the model-identity check: the attacks claim the right model).
  */
 @AddLifecycleHook(EmulatedDeviceSoundnessTest.NeedsEmulator.class)
+@net.jqwik.api.Tag("slow")
 class EmulatedDeviceSoundnessTest {
     static Model a;
     static Model b;
