@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A Llama-family model (Llama 2/3, Mistral, Qwen2) loaded from a HuggingFace folder, and its forward pass.
+ * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3) loaded from a HuggingFace folder, and its forward pass.
  *
  * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
  * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
@@ -61,9 +61,12 @@ public final class Model implements AutoCloseable {
     private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
     private volatile ModelIdentity identity;
 
-    /** One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode). */
+    /**
+     * One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode).
+     * {@code qNorm}/{@code kNorm}: Qwen3's per-head RMSNorm weights (head_dim each), null when the architecture has none.
+     */
     private record Layer(float[] inNorm, Weight q, Weight k, Weight v, Weight o, float[] qBias, float[] kBias, float[] vBias,
-                         float[] postNorm, Weight gate, Weight up, Weight down) {
+                         float[] postNorm, Weight gate, Weight up, Weight down, float[] qNorm, float[] kNorm) {
     }
 
     private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
@@ -125,7 +128,9 @@ public final class Model implements AutoCloseable {
                         ld.vector(p + "post_attention_layernorm.weight", d),
                         ld.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), d),
                         ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
-                        ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()));
+                        ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()),
+                        cfg.qkNorm() ? ld.vector(p + "self_attn.q_norm.weight", hd) : null,
+                        cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null);
             }
             return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
         } catch (ModelFormatException | RuntimeException e) {
@@ -408,11 +413,16 @@ public final class Model implements AutoCloseable {
             linear(h, T, L.q, L.qBias, mode, q);
             linear(h, T, L.k, L.kBias, mode, k);
             linear(h, T, L.v, L.vBias, mode, v);
+            if (L.qNorm != null) {
+                // Qwen3: each head's query and key RMS-normalized over head_dim (in place: a row's sum of squares is taken first)
+                rmsNorm(q, T * heads, hd, L.qNorm, eps, mode, q);
+                rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k);
+            }
             rope.apply(q, T, heads, rot, mode);
             rope.apply(k, T, kvHeads, rot, mode);
             KvCache.Layer kv = cache.layer(l);
             kv.store(k, v, start, T);
-            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.slidingWindow(), mode, att, vector);
+            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector);
             linear(att, T, L.o, null, mode, o);
             addInPlace(x, o, mode);
             rmsNorm(x, T, d, L.postNorm, eps, mode, h);
@@ -479,7 +489,7 @@ public final class Model implements AutoCloseable {
     private static Layer adapt(Layer L, ComputeMode m) {
         return new Layer(m.rounded(L.inNorm), adapt(L.q, m), adapt(L.k, m), adapt(L.v, m), adapt(L.o, m),
                 m.rounded(L.qBias), m.rounded(L.kBias), m.rounded(L.vBias),
-                m.rounded(L.postNorm), adapt(L.gate, m), adapt(L.up, m), adapt(L.down, m));
+                m.rounded(L.postNorm), adapt(L.gate, m), adapt(L.up, m), adapt(L.down, m), m.rounded(L.qNorm), m.rounded(L.kNorm));
     }
 
     /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */

@@ -18,15 +18,19 @@ import java.util.Locale;
  * @param slidingWindow   Mistral's attention window in positions, 0 when none
  * @param ropeScaling     Llama 3.1 frequency scaling, or null
  * @param eosTokenId      {@code eos_token_id} (the first when a list), -1 when none
+ * @param qkNorm          per-head RMSNorm of queries and keys before RoPE ({@code q_norm}/{@code k_norm}: Qwen3)
+ * @param windowedLayers  which layers use {@code slidingWindow} (one flag per layer): from {@code layer_types}
+ *                        when the config has it, else Qwen2's rule (layers from {@code max_window_layers} on,
+ *                        when {@code use_sliding_window}), else every layer
  */
 public record ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                           int numKvHeads, int headDim, int vocabSize, int maxPositions, double ropeTheta, double rmsNormEps,
                           boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling,
-                          int eosTokenId) {
+                          int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers) {
 
     /** The supported model families. */
     public enum Architecture {
-        LLAMA, MISTRAL, QWEN2
+        LLAMA, MISTRAL, QWEN2, QWEN3
     }
 
     /** {@code rope_scaling} of type {@code llama3}. */
@@ -45,6 +49,13 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         require(numHeads % numKvHeads == 0, "num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads " + numKvHeads);
         require(headDim % 2 == 0, "head_dim " + headDim + " must be even for rotary embeddings");
         require(ropeTheta > 0 && rmsNormEps > 0, "rope_theta and rms_norm_eps must be positive");
+        windowedLayers = windowedLayers == null ? java.util.Collections.nCopies(numLayers, Boolean.TRUE) : java.util.List.copyOf(windowedLayers);
+        require(windowedLayers.size() == numLayers, "layer_types has " + windowedLayers.size() + " entries for " + numLayers + " layers");
+    }
+
+    /** The attention window of layer {@code layer}: {@link #slidingWindow()} where that layer is windowed, else 0. */
+    public int windowOf(int layer) {
+        return windowedLayers.get(layer) ? slidingWindow : 0;
     }
 
     private static void require(boolean ok, String message) {
@@ -98,8 +109,9 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             case "llama" -> Architecture.LLAMA;
             case "mistral" -> Architecture.MISTRAL;
             case "qwen2" -> Architecture.QWEN2;
+            case "qwen3" -> Architecture.QWEN3;
             default -> throw new ModelFormatException(where + ": model_type '" + n.path("model_type").asText("")
-                    + "' is not supported (expected llama, mistral or qwen2)");
+                    + "' is not supported (expected llama, mistral, qwen2 or qwen3)");
         };
         int hidden = intField(n, "hidden_size", where);
         int heads = intField(n, "num_attention_heads", where);
@@ -125,11 +137,51 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         if (useWindow && sw != null && sw.isIntegralNumber()) {
             window = sw.asInt();
         }
-        return new ModelConfig(arch, hidden, intField(n, "intermediate_size", where), intField(n, "num_hidden_layers", where),
+        int layers = intField(n, "num_hidden_layers", where);
+        java.util.List<Boolean> windowed = window > 0 ? windowedLayers(n, arch, layers, where) : null;
+        return new ModelConfig(arch, hidden, intField(n, "intermediate_size", where), layers,
                 heads, kvHeads, headDim, intField(n, "vocab_size", where), n.path("max_position_embeddings").asInt(4096),
                 n.path("rope_theta").asDouble(10000.0), n.path("rms_norm_eps").asDouble(1e-6),
                 n.path("tie_word_embeddings").asBoolean(false),
-                arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")));
+                arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")),
+                arch == Architecture.QWEN3, windowed);
+    }
+
+    /**
+     * Which layers a sliding window applies to: {@code layer_types} ("sliding_attention" / "full_attention",
+     * one per layer) when present; else for Qwen2/Qwen3 {@code transformers}' rule, layers at or above
+     * {@code max_window_layers} (required then: the configs of both families carry it); else all layers.
+     */
+    private static java.util.List<Boolean> windowedLayers(JsonNode n, Architecture arch, int layers, String where) throws ModelFormatException {
+        JsonNode lt = n.get("layer_types");
+        java.util.List<Boolean> out = new java.util.ArrayList<>();
+        if (lt != null && !lt.isNull()) {
+            if (!lt.isArray() || lt.size() != layers) {
+                throw new ModelFormatException(where + ": layer_types is " + (lt.isArray() ? lt.size() + " entries" : lt.getNodeType())
+                        + " (expected a list of " + layers + ", one per layer)");
+            }
+            for (JsonNode t : lt) {
+                switch (t.asText("")) {
+                    case "sliding_attention" -> out.add(true);
+                    case "full_attention" -> out.add(false);
+                    default -> throw new ModelFormatException(where + ": layer_types has '" + t.asText(t.toString())
+                            + "' (expected sliding_attention or full_attention)");
+                }
+            }
+            return out;
+        }
+        if (arch == Architecture.QWEN2 || arch == Architecture.QWEN3) {
+            JsonNode m = n.get("max_window_layers");
+            if (m == null || !m.isIntegralNumber() || !m.canConvertToInt() || m.asInt() < 0) {
+                throw new ModelFormatException(where + ": use_sliding_window is true but max_window_layers is "
+                        + (m == null ? "missing" : m.toString()) + " (expected a non-negative integer: the first windowed layer)");
+            }
+            for (int l = 0; l < layers; l++) {
+                out.add(l >= m.asInt());
+            }
+            return out;
+        }
+        return null;
     }
 
     private static int eos(JsonNode e) {

@@ -1,0 +1,117 @@
+package dev.toploc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.vectors.TestVectors;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The fp32 prefill against llama.cpp, an implementation nobody on this project wrote: for each random
+ * model in {@code test-vectors/oracle/} (one per architecture feature; made by
+ * {@code scripts/oracle/golden.py make}, see its README), llama.cpp's final-norm states of every position
+ * must match ours within max |error| / rms ≤ 1e-4 at each position, and each negative control (the same
+ * model converted for llama.cpp with one feature dropped, e.g. without Qwen3's q/k norms) must be far from
+ * ours (> 1e-2 at the worst position): so a runtime that lost the feature would fail the first check.
+ */
+class LlamaCppOracleTest {
+    static final double BOUND = 1e-4;
+    static final double NEGATIVE_MIN = 1e-2;
+
+    record Case(String name, Path dir, JsonNode meta) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Case> cases() throws IOException {
+        Path root = TestVectors.root().resolve("oracle");
+        List<Case> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path d : s.sorted().toList()) {
+                if (Files.isRegularFile(d.resolve("golden.json"))) {
+                    out.add(new Case(d.getFileName().toString(), d, new ObjectMapper().readTree(d.resolve("golden.json").toFile())));
+                }
+            }
+        }
+        assertFalse(out.isEmpty(), "no oracle cases under " + root);
+        return out.stream();
+    }
+
+    static float[] floats(Path f, int n) throws IOException {
+        byte[] b = Files.readAllBytes(f);
+        assertEquals(4L * n, b.length, f + ": size");
+        float[] v = new float[n];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
+    }
+
+    /** max_i |ours - ref| / rms(ref) for each position. */
+    static double[] perPosition(float[] ref, float[] ours, int rows, int d) {
+        double[] r = new double[rows];
+        for (int t = 0; t < rows; t++) {
+            double sq = 0;
+            double max = 0;
+            for (int i = 0; i < d; i++) {
+                double e = ref[t * d + i];
+                sq += e * e;
+                double err = Math.abs(ours[t * d + i] - e);
+                max = Double.isNaN(err) ? Double.POSITIVE_INFINITY : Math.max(max, err);
+            }
+            r[t] = max / Math.sqrt(sq / d);
+        }
+        return r;
+    }
+
+    static double max(double[] a) {
+        double m = 0;
+        for (double v : a) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void fp32Prefill_matchesLlamaCpp_andNotItsNegativeControls(Case c) throws Exception {
+        JsonNode ids = c.meta().get("ids");
+        int n = ids.size();
+        int d = c.meta().get("hidden").asInt();
+        assertTrue(n >= 200, c + ": at least 200 positions");
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = ids.get(i).asInt();
+        }
+        float[] ours;
+        try (Model m = Model.load(c.dir())) {
+            assertEquals(d, m.config().hiddenSize());
+            ours = m.prefill(tokens, ComputeMode.FP32);
+        }
+        double[] r = perPosition(floats(c.dir().resolve(c.meta().get("states").asText()), n * d), ours, n, d);
+        StringBuilder sb = new StringBuilder(String.format("%s: %d positions, max|err|/rms %.2e", c, n, max(r)));
+        for (int t = 0; t < n; t++) {
+            assertTrue(r[t] <= BOUND, c + " position " + t + ": max |error| / rms = " + r[t] + " (bound " + BOUND + ")");
+        }
+        JsonNode negs = c.meta().get("negative_controls");
+        assertFalse(negs.isEmpty(), c + ": every case has a negative control");
+        for (var e : negs.properties()) {
+            double neg = max(perPosition(floats(c.dir().resolve(e.getValue().get("file").asText()), n * d), ours, n, d));
+            sb.append(String.format("; negative control %s: %.2e", e.getKey(), neg));
+            assertTrue(neg > NEGATIVE_MIN, c + ": negative control " + e.getKey() + " is within " + neg + " of ours: the test cannot see that feature");
+        }
+        System.out.println(sb);
+    }
+}

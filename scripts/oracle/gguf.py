@@ -1,0 +1,154 @@
+"""HF folder -> GGUF v3 (F32 tensors) for llama.cpp, numpy only, per architecture.
+
+GGUF layout (ggml docs/gguf.md): 'GGUF', u32 version 3, u64 tensor count, u64 key/value count; the
+key/values; per tensor its name, u32 n_dims, u64 dims innermost first, u32 ggml type, u64 offset in the
+data section; zero padding to the alignment (32); the tensors, each padded to the alignment.
+
+Architecture mapping (what llama.cpp's own convert_hf_to_gguf.py does for these model types):
+  llama, mixtral  -> 'llama'    q/k rows permuted from HF's rotate-half layout to llama.cpp's interleaved
+                                pairs; mixtral's experts stacked as ffn_{gate,up,down}_exps
+  qwen2           -> 'qwen2'    NEOX rope (no permutation), QKV biases
+  qwen3           -> 'qwen3'    NEOX rope, per-head attn_q_norm / attn_k_norm, explicit key_length
+  qwen3_moe       -> 'qwen3moe' as qwen3, plus ffn_gate_inp (router) and stacked experts
+A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
+byte tokens, 256/257 <s> and </s>, the rest <tN>; only ids are ever evaluated.
+
+`drop` names deliberately wrong conversions (negative controls): 'qk_norm' converts a qwen3 folder as 'llama'
+(q/k rows permuted; llama.cpp's qwen3 graph requires the norms, and its llama graph is the same without them).
+"""
+import os
+import struct
+
+import numpy as np
+
+import hf
+
+ALIGN = 32
+F32 = 0
+T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR = 4, 5, 6, 7, 8, 9
+_FMT = {T_U32: "<I", T_I32: "<i", T_F32: "<f", T_BOOL: "<?"}
+
+
+def _s(x):
+    b = x.encode()
+    return struct.pack("<Q", len(b)) + b
+
+
+def _v(t, v):
+    if t == T_STR:
+        return _s(v)
+    if t == T_ARR:
+        et, items = v
+        out = struct.pack("<IQ", et, len(items))
+        return out + (b"".join(_s(x) for x in items) if et == T_STR else b"".join(struct.pack(_FMT[et], x) for x in items))
+    return struct.pack(_FMT[t], v)
+
+
+class Writer:
+    def __init__(self):
+        self.kv, self.tensors = [], []
+
+    def add(self, key, t, v):
+        self.kv.append((key, t, v))
+
+    def tensor(self, name, a):
+        self.tensors.append((name, np.ascontiguousarray(a, dtype=np.float32)))
+
+    def write(self, path):
+        h = bytearray(b"GGUF" + struct.pack("<IQQ", 3, len(self.tensors), len(self.kv)))
+        for k, t, v in self.kv:
+            h += _s(k) + struct.pack("<I", t) + _v(t, v)
+        off = 0
+        for name, a in self.tensors:
+            dims = list(reversed(a.shape))
+            h += _s(name) + struct.pack("<I", len(dims)) + struct.pack(f"<{len(dims)}Q", *dims) + struct.pack("<IQ", F32, off)
+            off += a.nbytes + (-a.nbytes) % ALIGN
+        h += b"\0" * ((-len(h)) % ALIGN)
+        with open(path, "wb") as f:
+            f.write(h)
+            for _, a in self.tensors:
+                f.write(a.tobytes() + b"\0" * ((-a.nbytes) % ALIGN))
+
+
+def permute(w, n_head):
+    """HF rotate-half rows (per head: first half, second half) -> interleaved pairs."""
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "qwen3_moe": "qwen3moe"}
+
+
+def convert(folder, out, drop=()):
+    cfg, t = hf.load(folder)
+    mt = cfg["model_type"]
+    if mt not in GGUF_ARCH:
+        raise SystemExit(f"model_type {mt}: no GGUF mapping in this converter")
+    A = GGUF_ARCH[mt]
+    if "qk_norm" in drop:
+        if A != "qwen3":
+            raise SystemExit("drop qk_norm is for qwen3 folders")
+        A = "llama"
+    d, heads, layers, vocab = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"], cfg["vocab_size"]
+    kvh = cfg.get("num_key_value_heads") or heads
+    hd = cfg.get("head_dim") or d // heads
+    w = Writer()
+    w.add("general.architecture", T_STR, A)
+    w.add("general.name", T_STR, os.path.basename(os.path.normpath(folder)))
+    w.add("general.file_type", T_U32, 0)
+    w.add("general.alignment", T_U32, ALIGN)
+    for k, v in (("vocab_size", vocab), ("context_length", cfg.get("max_position_embeddings", 4096)),
+                 ("embedding_length", d), ("block_count", layers), ("feed_forward_length", cfg["intermediate_size"]),
+                 ("attention.head_count", heads), ("attention.head_count_kv", kvh), ("attention.key_length", hd),
+                 ("attention.value_length", hd), ("rope.dimension_count", hd)):
+        w.add(f"{A}.{k}", T_U32, int(v))
+    w.add(f"{A}.rope.freq_base", T_F32, float(cfg.get("rope_theta", 10000.0)))
+    w.add(f"{A}.attention.layer_norm_rms_epsilon", T_F32, float(cfg.get("rms_norm_eps", 1e-6)))
+    moe = mt in ("qwen3_moe", "mixtral")
+    if moe:
+        ne = cfg.get("num_experts") or cfg.get("num_local_experts")
+        w.add(f"{A}.expert_count", T_U32, int(ne))
+        w.add(f"{A}.expert_used_count", T_U32, int(cfg["num_experts_per_tok"]))
+        if mt == "qwen3_moe":
+            w.add(f"{A}.expert_feed_forward_length", T_U32, int(cfg["moe_intermediate_size"]))
+    toks = [f"<0x{i:02X}>" for i in range(256)] + ["<s>", "</s>"] + [f"<t{i}>" for i in range(258, vocab)]
+    w.add("tokenizer.ggml.model", T_STR, "llama")
+    w.add("tokenizer.ggml.tokens", T_ARR, (T_STR, toks))
+    w.add("tokenizer.ggml.scores", T_ARR, (T_F32, [0.0] * vocab))
+    w.add("tokenizer.ggml.token_type", T_ARR, (T_I32, [6] * 256 + [3, 3] + [1] * (vocab - 258)))
+    w.add("tokenizer.ggml.bos_token_id", T_U32, 256)
+    w.add("tokenizer.ggml.eos_token_id", T_U32, 257)
+    w.add("tokenizer.ggml.add_bos_token", T_BOOL, False)
+
+    perm = A == "llama"
+    w.tensor("token_embd.weight", t["model.embed_tokens.weight"])
+    for l in range(layers):
+        p, b = f"model.layers.{l}.", f"blk.{l}."
+        w.tensor(b + "attn_norm.weight", t[p + "input_layernorm.weight"])
+        q, k = t[p + "self_attn.q_proj.weight"], t[p + "self_attn.k_proj.weight"]
+        w.tensor(b + "attn_q.weight", permute(q, heads) if perm else q)
+        w.tensor(b + "attn_k.weight", permute(k, kvh) if perm else k)
+        w.tensor(b + "attn_v.weight", t[p + "self_attn.v_proj.weight"])
+        for x, n in (("q", heads), ("k", kvh), ("v", kvh)):
+            if p + f"self_attn.{x}_proj.bias" in t:
+                w.tensor(b + f"attn_{x}.bias", t[p + f"self_attn.{x}_proj.bias"])
+        if p + "self_attn.q_norm.weight" in t and "qk_norm" not in drop:
+            w.tensor(b + "attn_q_norm.weight", t[p + "self_attn.q_norm.weight"])
+            w.tensor(b + "attn_k_norm.weight", t[p + "self_attn.k_norm.weight"])
+        w.tensor(b + "attn_output.weight", t[p + "self_attn.o_proj.weight"])
+        w.tensor(b + "ffn_norm.weight", t[p + "post_attention_layernorm.weight"])
+        if moe:
+            ne = cfg.get("num_experts") or cfg.get("num_local_experts")
+            if mt == "qwen3_moe":
+                r, names = p + "mlp.gate.weight", [p + "mlp.experts.{}." + n for n in ("gate_proj", "up_proj", "down_proj")]
+            else:
+                r, names = p + "block_sparse_moe.gate.weight", [p + "block_sparse_moe.experts.{}." + n for n in ("w1", "w3", "w2")]
+            w.tensor(b + "ffn_gate_inp.weight", t[r])
+            for gg, name in zip(("ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"), names):
+                w.tensor(b + gg + ".weight", np.stack([t[name.format(e) + ".weight"] for e in range(ne)]))
+        else:
+            w.tensor(b + "ffn_gate.weight", t[p + "mlp.gate_proj.weight"])
+            w.tensor(b + "ffn_up.weight", t[p + "mlp.up_proj.weight"])
+            w.tensor(b + "ffn_down.weight", t[p + "mlp.down_proj.weight"])
+    w.tensor("output_norm.weight", t["model.norm.weight"])
+    w.tensor("output.weight", t["lm_head.weight"])
+    w.write(out)

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Golden vectors from llama.cpp for the runtime's architectures, and a comparison with `toploc prefill`.
+
+  NLC_DIR=DIR python3 scripts/oracle/golden.py make    [--cases a,b] [--work SCRATCH]
+  NLC_DIR=DIR python3 scripts/oracle/golden.py compare [--cases a,b] [--work SCRATCH] [--toploc ./toploc]
+
+make: for each case writes a random model (hf.random_model, seeded) to test-vectors/oracle/CASE/
+(config.json, model.safetensors), converts it to an F32 GGUF in SCRATCH (gguf.convert), runs llama.cpp on
+the case's ids (peer.mjs: one batched prefill, KV cache F32, flash attention off) and recovers every
+position's final-norm hidden state from the identity head: logits = (h, 0, ..., 0), so
+h[i] = log p[i] - log p[hidden] (p float32; the recovery costs ~1e-6 of the rms). Written:
+  llamacpp.fp32.bin         positions x hidden float32 LE, the golden states
+  llamacpp-NEG.fp32.bin     the same from a deliberately wrong conversion (a feature dropped): the negative
+                            control; the runtime must be far from it
+  golden.json               ids, sizes, negative controls, the engine and the command that made them
+compare: runs `toploc prefill --mode fp32` on each case's folder and ids and prints max|error|/rms per
+position against the golden states (worst position, median) and against each negative control.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import gguf  # noqa: E402
+import hf  # noqa: E402
+
+POSITIONS = 256
+# case -> (arch, random_model kwargs, {negative control name: gguf.convert drop list}, what it covers)
+CASES = {
+    "qwen3": ("qwen3", dict(hidden=64, inter=128, layers=2, heads=4, kv_heads=2, head_dim=32, rope_theta=1000000.0,
+                            rms_eps=1e-6, seed=31),
+              {"no-qk-norm": ["qk_norm"]},
+              "per-head q/k RMSNorm, head_dim 32 with 4 heads over hidden 64 (heads x head_dim != hidden), GQA 4/2"),
+}
+
+
+def sh(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode:
+        raise SystemExit(f"{' '.join(cmd[:4])}... failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}")
+    return r.stdout
+
+
+def ids_of(case, vocab):
+    rng = np.random.default_rng(1000 + sum(map(ord, case)))
+    return rng.integers(0, vocab, POSITIONS).tolist()
+
+
+def llama_states(folder, work, name, ids, hidden, drop=()):
+    g = os.path.join(work, name + ".f32.gguf")
+    gguf.convert(folder, g, drop)
+    idf = os.path.join(work, name + ".ids.txt")
+    with open(idf, "w") as f:
+        f.write(",".join(map(str, ids)))
+    out = os.path.join(work, name + ".probs.f32")
+    info = json.loads(sh(["node", os.path.join(HERE, "peer.mjs"), "probs", "--model", g, "--ids-file", idf, "--out", out]).strip().splitlines()[-1])
+    p = np.fromfile(out, dtype="<f4").reshape(len(ids), info["vocab"]).astype(np.float64)
+    lp = np.log(p)
+    if not np.all(lp[:, hidden:] == lp[:, hidden:hidden + 1]):
+        raise SystemExit(f"{name}: the zero rows of the identity head do not share one probability")
+    return (lp[:, :hidden] - lp[:, hidden:hidden + 1]).astype(np.float32)
+
+
+def per_pos(ref, h):
+    rms = np.sqrt((ref.astype(np.float64) ** 2).mean(axis=1))
+    return np.abs(h.astype(np.float64) - ref).max(axis=1) / rms
+
+
+def make(case, work):
+    arch, kw, negs, note = CASES[case]
+    folder = os.path.join(REPO, "test-vectors", "oracle", case)
+    cfg = hf.random_model(folder, arch, **kw)
+    ids = ids_of(case, cfg["vocab_size"])
+    h = llama_states(folder, work, case, ids, cfg["hidden_size"])
+    h.astype("<f4").tofile(os.path.join(folder, "llamacpp.fp32.bin"))
+    neg = {}
+    for name, drop in negs.items():
+        hn = llama_states(folder, work, case + "-" + name, ids, cfg["hidden_size"], drop)
+        hn.astype("<f4").tofile(os.path.join(folder, f"llamacpp-{name}.fp32.bin"))
+        neg[name] = {"file": f"llamacpp-{name}.fp32.bin", "dropped": drop,
+                     "golden_vs_this_max_err_over_rms": float(per_pos(h, hn).max())}
+    meta = {"case": case, "architecture": arch, "covers": note, "positions": len(ids), "hidden": cfg["hidden_size"],
+            "ids": ids, "states": "llamacpp.fp32.bin", "negative_controls": neg,
+            "engine": "llama.cpp through node-llama-cpp@3.21.1 (prebuilt CPU), F32 GGUF, KV cache F32, flash attention off",
+            "command": f"NLC_DIR=<node-llama-cpp dir> python3 scripts/oracle/golden.py make --cases {case}"}
+    with open(os.path.join(folder, "golden.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+        f.write("\n")
+    print(f"{case}: {len(ids)} positions, hidden {cfg['hidden_size']}; negative controls "
+          + ", ".join(f"{k} {v['golden_vs_this_max_err_over_rms']:.2e}" for k, v in neg.items()))
+
+
+def compare(case, work, toploc):
+    folder = os.path.join(REPO, "test-vectors", "oracle", case)
+    with open(os.path.join(folder, "golden.json")) as f:
+        meta = json.load(f)
+    n, d = meta["positions"], meta["hidden"]
+    idf = os.path.join(work, case + ".ids.txt")
+    with open(idf, "w") as f:
+        f.write(",".join(map(str, meta["ids"])))
+    out = os.path.join(work, case + ".toploc.npy")
+    sh([toploc, "prefill", "--model", folder, "--ids-file", idf, "--mode", "fp32", "-o", out, "--force"])
+    h = np.load(out).astype(np.float32)
+    ref = np.fromfile(os.path.join(folder, meta["states"]), dtype="<f4").reshape(n, d)
+    r = per_pos(ref, h)
+    line = f"{case}: max|err|/rms {r.max():.2e} (position {r.argmax()}), median {np.median(r):.2e}"
+    for name, v in meta["negative_controls"].items():
+        rn = per_pos(np.fromfile(os.path.join(folder, v["file"]), dtype="<f4").reshape(n, d), h)
+        line += f"; vs {name}: {rn.max():.2e}"
+    print(line)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["make", "compare"])
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--work", default=os.path.join(REPO, "target", "oracle-work"))
+    ap.add_argument("--toploc", default=os.path.join(REPO, "toploc"))
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    for c in a.cases.split(","):
+        make(c, a.work) if a.what == "make" else compare(c, a.work, a.toploc)
+
+
+if __name__ == "__main__":
+    main()
