@@ -31,12 +31,23 @@ import gguf  # noqa: E402
 import hf  # noqa: E402
 
 POSITIONS = 256
-# case -> (arch, random_model kwargs, {negative control name: gguf.convert drop list}, what it covers)
+# case -> (arch, random_model kwargs, negative controls, what it covers). A negative control is either
+# {"drop": [...]}: llama.cpp's states of a deliberately wrong conversion (gguf.convert's drop), stored beside
+# the golden ones, or {"config": {...}}: config.json keys the Java test overrides before running the runtime
+# (the runtime with the feature switched off). Either way the runtime's states must be far from the golden.
 CASES = {
     "qwen3": ("qwen3", dict(hidden=64, inter=128, layers=2, heads=4, kv_heads=2, head_dim=32, rope_theta=1000000.0,
                             rms_eps=1e-6, seed=31),
-              {"no-qk-norm": ["qk_norm"]},
+              {"no-qk-norm": {"drop": ["qk_norm"]}},
               "per-head q/k RMSNorm, head_dim 32 with 4 heads over hidden 64 (heads x head_dim != hidden), GQA 4/2"),
+    "qwen3-moe": ("qwen3_moe", dict(hidden=64, inter=128, layers=2, heads=4, kv_heads=2, head_dim=32, rope_theta=1000000.0,
+                                    rms_eps=1e-6, seed=32, experts=8, top_k=2, moe_inter=48),
+                  {"no-topk-norm": {"config": {"norm_topk_prob": False}}, "top-1": {"config": {"num_experts_per_tok": 1}}},
+                  "8 experts, 2 per token, norm_topk_prob, q/k norms, every layer sparse"),
+    "mixtral": ("mixtral", dict(hidden=64, layers=2, heads=4, kv_heads=2, head_dim=16, rope_theta=1000000.0,
+                                rms_eps=1e-5, seed=33, experts=8, top_k=2, moe_inter=48),
+                {"top-1": {"config": {"num_experts_per_tok": 1}}},
+                "8 experts, 2 per token (always renormalized), llama rope layout"),
 }
 
 
@@ -80,10 +91,13 @@ def make(case, work):
     h = llama_states(folder, work, case, ids, cfg["hidden_size"])
     h.astype("<f4").tofile(os.path.join(folder, "llamacpp.fp32.bin"))
     neg = {}
-    for name, drop in negs.items():
-        hn = llama_states(folder, work, case + "-" + name, ids, cfg["hidden_size"], drop)
+    for name, spec in negs.items():
+        if "config" in spec:
+            neg[name] = {"config": spec["config"]}
+            continue
+        hn = llama_states(folder, work, case + "-" + name, ids, cfg["hidden_size"], spec["drop"])
         hn.astype("<f4").tofile(os.path.join(folder, f"llamacpp-{name}.fp32.bin"))
-        neg[name] = {"file": f"llamacpp-{name}.fp32.bin", "dropped": drop,
+        neg[name] = {"file": f"llamacpp-{name}.fp32.bin", "dropped": spec["drop"],
                      "golden_vs_this_max_err_over_rms": float(per_pos(h, hn).max())}
     meta = {"case": case, "architecture": arch, "covers": note, "positions": len(ids), "hidden": cfg["hidden_size"],
             "ids": ids, "states": "llamacpp.fp32.bin", "negative_controls": neg,
@@ -93,7 +107,7 @@ def make(case, work):
         json.dump(meta, f, indent=1)
         f.write("\n")
     print(f"{case}: {len(ids)} positions, hidden {cfg['hidden_size']}; negative controls "
-          + ", ".join(f"{k} {v['golden_vs_this_max_err_over_rms']:.2e}" for k, v in neg.items()))
+          + ", ".join(f"{k} {v['golden_vs_this_max_err_over_rms']:.2e}" if "file" in v else f"{k} (config)" for k, v in neg.items()))
 
 
 def compare(case, work, toploc):
@@ -111,6 +125,8 @@ def compare(case, work, toploc):
     r = per_pos(ref, h)
     line = f"{case}: max|err|/rms {r.max():.2e} (position {r.argmax()}), median {np.median(r):.2e}"
     for name, v in meta["negative_controls"].items():
+        if "file" not in v:
+            continue
         rn = per_pos(np.fromfile(os.path.join(folder, v["file"]), dtype="<f4").reshape(n, d), h)
         line += f"; vs {name}: {rn.max():.2e}"
     print(line)

@@ -52,8 +52,9 @@ public final class CudaPrefill implements AutoCloseable {
             throw new CudaException("unsupported", "the GPU prefill covers Llama-family models without QKV bias or sliding window (this is "
                     + c.architecture() + (c.attentionBias() ? " with QKV bias" : " with a sliding window") + ")");
         }
-        if (c.qkNorm()) {
-            throw new CudaException("unsupported", "the GPU prefill has no per-head q/k RMSNorm (this is " + c.architecture() + ")");
+        if (c.qkNorm() || c.moe() != null) {
+            throw new CudaException("unsupported", "the GPU prefill has no " + (c.qkNorm() ? "per-head q/k RMSNorm" : "mixture of experts")
+                    + " (this is " + c.architecture() + ")");
         }
         Safetensors.Entry embed = tensor(model, "model.embed_tokens.weight");
         int dtype = switch (embed.dtype()) {

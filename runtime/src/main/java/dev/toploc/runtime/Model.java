@@ -8,6 +8,7 @@ import dev.toploc.internal.Parallel;
 import dev.toploc.runtime.internal.Attention;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
+import dev.toploc.runtime.internal.MoeBlock;
 import dev.toploc.runtime.internal.Rope;
 import dev.toploc.runtime.internal.Safetensors;
 import dev.toploc.runtime.internal.Weight;
@@ -30,7 +31,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3) loaded from a HuggingFace folder, and its forward pass.
+ * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral) loaded from a HuggingFace folder, and its forward pass.
  *
  * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
  * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
@@ -64,9 +65,10 @@ public final class Model implements AutoCloseable {
     /**
      * One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode).
      * {@code qNorm}/{@code kNorm}: Qwen3's per-head RMSNorm weights (head_dim each), null when the architecture has none.
+     * {@code moe}: the experts of a sparse layer (then gate/up/down are null), else null.
      */
     private record Layer(float[] inNorm, Weight q, Weight k, Weight v, Weight o, float[] qBias, float[] kBias, float[] vBias,
-                         float[] postNorm, Weight gate, Weight up, Weight down, float[] qNorm, float[] kNorm) {
+                         float[] postNorm, Weight gate, Weight up, Weight down, float[] qNorm, float[] kNorm, MoeBlock.Experts moe) {
     }
 
     private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
@@ -116,6 +118,7 @@ public final class Model implements AutoCloseable {
             for (int l = 0; l < layers.length; l++) {
                 String p = "model.layers." + l + ".";
                 boolean bias = cfg.attentionBias();
+                boolean sparse = cfg.sparseLayer(l);
                 layers[l] = new Layer(
                         ld.vector(p + "input_layernorm.weight", d),
                         ld.matrix(p + "self_attn.q_proj.weight", qOut, d),
@@ -126,17 +129,37 @@ public final class Model implements AutoCloseable {
                         bias ? ld.vector(p + "self_attn.k_proj.bias", kvOut) : null,
                         bias ? ld.vector(p + "self_attn.v_proj.bias", kvOut) : null,
                         ld.vector(p + "post_attention_layernorm.weight", d),
-                        ld.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), d),
-                        ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
-                        ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()),
+                        sparse ? null : ld.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), d),
+                        sparse ? null : ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
+                        sparse ? null : ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()),
                         cfg.qkNorm() ? ld.vector(p + "self_attn.q_norm.weight", hd) : null,
-                        cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null);
+                        cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null,
+                        sparse ? experts(ld, cfg, p) : null);
             }
             return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
         } catch (ModelFormatException | RuntimeException e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** A sparse layer's router and experts, under Qwen3-MoE's ({@code mlp.experts.E.gate_proj}) or Mixtral's ({@code block_sparse_moe.experts.E.w1}) names. */
+    private static MoeBlock.Experts experts(Loader ld, ModelConfig cfg, String p) throws ModelFormatException {
+        ModelConfig.Moe m = cfg.moe();
+        int d = cfg.hiddenSize();
+        int w = m.expertIntermediate();
+        boolean mixtral = cfg.architecture() == ModelConfig.Architecture.MIXTRAL;
+        String base = p + (mixtral ? "block_sparse_moe." : "mlp.");
+        Weight[] gate = new Weight[m.numExperts()];
+        Weight[] up = new Weight[m.numExperts()];
+        Weight[] down = new Weight[m.numExperts()];
+        for (int e = 0; e < gate.length; e++) {
+            String x = base + "experts." + e + ".";
+            gate[e] = ld.matrix(x + (mixtral ? "w1" : "gate_proj") + ".weight", w, d);
+            up[e] = ld.matrix(x + (mixtral ? "w3" : "up_proj") + ".weight", w, d);
+            down[e] = ld.matrix(x + (mixtral ? "w2" : "down_proj") + ".weight", d, w);
+        }
+        return new MoeBlock.Experts(ld.matrix(base + "gate.weight", m.numExperts(), d), gate, up, down, m.topK(), m.normTopK());
     }
 
     private static List<Path> weightFiles(Path dir) throws ModelFormatException {
@@ -426,13 +449,14 @@ public final class Model implements AutoCloseable {
             linear(att, T, L.o, null, mode, o);
             addInPlace(x, o, mode);
             rmsNorm(x, T, d, L.postNorm, eps, mode, h);
-            linear(h, T, L.gate, null, mode, gate);
-            linear(h, T, L.up, null, mode, up);
-            for (int i = 0; i < gate.length; i++) {
-                float g = gate[i];
-                gate[i] = mode.round(mode.round(g / (1f + (float) Math.exp(-g))) * up[i]);
+            if (L.moe != null) {
+                MoeBlock.forward(h, T, d, L.moe, mode, o);
+            } else {
+                linear(h, T, L.gate, null, mode, gate);
+                linear(h, T, L.up, null, mode, up);
+                MoeBlock.swiglu(gate, up, gate.length, mode);
+                linear(gate, T, L.down, null, mode, o);
             }
-            linear(gate, T, L.down, null, mode, o);
             addInPlace(x, o, mode);
             if (stream) {
                 release(layers[l]);
@@ -489,7 +513,9 @@ public final class Model implements AutoCloseable {
     private static Layer adapt(Layer L, ComputeMode m) {
         return new Layer(m.rounded(L.inNorm), adapt(L.q, m), adapt(L.k, m), adapt(L.v, m), adapt(L.o, m),
                 m.rounded(L.qBias), m.rounded(L.kBias), m.rounded(L.vBias),
-                m.rounded(L.postNorm), adapt(L.gate, m), adapt(L.up, m), adapt(L.down, m), m.rounded(L.qNorm), m.rounded(L.kNorm));
+                m.rounded(L.postNorm), L.gate == null ? null : adapt(L.gate, m), L.up == null ? null : adapt(L.up, m),
+                L.down == null ? null : adapt(L.down, m), m.rounded(L.qNorm), m.rounded(L.kNorm),
+                L.moe == null ? null : L.moe.map(w -> adapt(w, m)));
     }
 
     /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */
@@ -512,7 +538,14 @@ public final class Model implements AutoCloseable {
     }
 
     private static void release(Layer L) {
-        for (Weight w : new Weight[] {L.q, L.k, L.v, L.o, L.gate, L.up, L.down}) {
+        List<Weight> ws = new ArrayList<>(Arrays.asList(L.q, L.k, L.v, L.o, L.gate, L.up, L.down));
+        if (L.moe != null) {
+            ws.addAll(Arrays.asList(L.moe.all()));
+        }
+        for (Weight w : ws) {
+            if (w == null) {
+                continue;
+            }
             MemorySegment s = w.segment();
             if (s.isMapped()) {
                 s.unload();

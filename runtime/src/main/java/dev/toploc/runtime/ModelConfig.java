@@ -22,15 +22,38 @@ import java.util.Locale;
  * @param windowedLayers  which layers use {@code slidingWindow} (one flag per layer): from {@code layer_types}
  *                        when the config has it, else Qwen2's rule (layers from {@code max_window_layers} on,
  *                        when {@code use_sliding_window}), else every layer
+ * @param moe             the mixture-of-experts feed-forward (Qwen3-MoE, Mixtral), or null for a dense one
  */
 public record ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                           int numKvHeads, int headDim, int vocabSize, int maxPositions, double ropeTheta, double rmsNormEps,
                           boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling,
-                          int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers) {
+                          int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers, Moe moe) {
 
     /** The supported model families. */
     public enum Architecture {
-        LLAMA, MISTRAL, QWEN2, QWEN3
+        LLAMA, MISTRAL, QWEN2, QWEN3, QWEN3_MOE, MIXTRAL
+    }
+
+    /**
+     * A sparse feed-forward: a router ({@code numExperts} logits), softmax in fp32, the {@code topK} largest
+     * probabilities (renormalized to sum 1 when {@code normTopK}), and each routed token through those
+     * experts' SwiGLU MLPs of width {@code expertIntermediate}.
+     *
+     * @param sparseLayers one flag per layer: MoE there, else a dense MLP of {@code intermediate_size}
+     *                     (Qwen3-MoE's {@code mlp_only_layers} and {@code decoder_sparse_step})
+     */
+    public record Moe(int numExperts, int topK, int expertIntermediate, boolean normTopK, java.util.List<Boolean> sparseLayers) {
+        public Moe {
+            require(numExperts > 0 && topK > 0 && topK <= numExperts && expertIntermediate > 0,
+                    "experts: " + numExperts + " experts, " + topK + " per token, width " + expertIntermediate
+                            + " (expected positive, at most num_experts per token)");
+            sparseLayers = java.util.List.copyOf(sparseLayers);
+        }
+    }
+
+    /** Whether layer {@code layer} has a mixture-of-experts feed-forward. */
+    public boolean sparseLayer(int layer) {
+        return moe != null && moe.sparseLayers().get(layer);
     }
 
     /** {@code rope_scaling} of type {@code llama3}. */
@@ -51,6 +74,7 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         require(ropeTheta > 0 && rmsNormEps > 0, "rope_theta and rms_norm_eps must be positive");
         windowedLayers = windowedLayers == null ? java.util.Collections.nCopies(numLayers, Boolean.TRUE) : java.util.List.copyOf(windowedLayers);
         require(windowedLayers.size() == numLayers, "layer_types has " + windowedLayers.size() + " entries for " + numLayers + " layers");
+        require(moe == null || moe.sparseLayers().size() == numLayers, "one MoE flag per layer");
     }
 
     /** The attention window of layer {@code layer}: {@link #slidingWindow()} where that layer is windowed, else 0. */
@@ -110,8 +134,10 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             case "mistral" -> Architecture.MISTRAL;
             case "qwen2" -> Architecture.QWEN2;
             case "qwen3" -> Architecture.QWEN3;
+            case "qwen3_moe" -> Architecture.QWEN3_MOE;
+            case "mixtral" -> Architecture.MIXTRAL;
             default -> throw new ModelFormatException(where + ": model_type '" + n.path("model_type").asText("")
-                    + "' is not supported (expected llama, mistral, qwen2 or qwen3)");
+                    + "' is not supported (expected llama, mistral, qwen2, qwen3, qwen3_moe or mixtral)");
         };
         int hidden = intField(n, "hidden_size", where);
         int heads = intField(n, "num_attention_heads", where);
@@ -133,7 +159,7 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         }
         int window = 0;
         JsonNode sw = n.get("sliding_window");
-        boolean useWindow = arch == Architecture.MISTRAL || n.path("use_sliding_window").asBoolean(false);
+        boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || n.path("use_sliding_window").asBoolean(false);
         if (useWindow && sw != null && sw.isIntegralNumber()) {
             window = sw.asInt();
         }
@@ -144,7 +170,47 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                 n.path("rope_theta").asDouble(10000.0), n.path("rms_norm_eps").asDouble(1e-6),
                 n.path("tie_word_embeddings").asBoolean(false),
                 arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")),
-                arch == Architecture.QWEN3, windowed);
+                arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE, windowed, moe(n, arch, layers, where));
+    }
+
+    /** Qwen3-MoE's and Mixtral's expert settings; options these architectures have that change the math are refused. */
+    private static Moe moe(JsonNode n, Architecture arch, int layers, String where) throws ModelFormatException {
+        if (arch != Architecture.QWEN3_MOE && arch != Architecture.MIXTRAL) {
+            return null;
+        }
+        int topK = intField(n, "num_experts_per_tok", where);
+        java.util.List<Boolean> sparse = new java.util.ArrayList<>();
+        if (arch == Architecture.MIXTRAL) {
+            // transformers' MixtralSparseMoeBlock always renormalizes the top-k weights; jitter noise is training-only
+            for (int l = 0; l < layers; l++) {
+                sparse.add(true);
+            }
+            return new Moe(intField(n, "num_local_experts", where), topK, intField(n, "intermediate_size", where), true, sparse);
+        }
+        int step = n.has("decoder_sparse_step") ? intField(n, "decoder_sparse_step", where) : 1;
+        java.util.Set<Integer> dense = new java.util.HashSet<>();
+        JsonNode only = n.get("mlp_only_layers");
+        if (only != null && !only.isNull()) {
+            if (!only.isArray()) {
+                throw new ModelFormatException(where + ": mlp_only_layers is " + only.getNodeType() + " (expected a list of layer indices)");
+            }
+            for (JsonNode i : only) {
+                if (!i.isIntegralNumber() || !i.canConvertToInt() || i.asInt() < 0 || i.asInt() >= layers) {
+                    throw new ModelFormatException(where + ": mlp_only_layers has " + i + " (expected layer indices 0.." + (layers - 1) + ")");
+                }
+                dense.add(i.asInt());
+            }
+        }
+        for (int l = 0; l < layers; l++) {
+            sparse.add(!dense.contains(l) && (l + 1) % step == 0);
+        }
+        JsonNode norm = n.get("norm_topk_prob");
+        if (norm != null && !norm.isBoolean() && !norm.isNull()) {
+            throw new ModelFormatException(where + ": norm_topk_prob is " + norm + " (expected true or false)");
+        }
+        // transformers' Qwen3MoeConfig defaults norm_topk_prob to false
+        return new Moe(intField(n, "num_experts", where), topK, intField(n, "moe_intermediate_size", where),
+                norm != null && norm.asBoolean(false), sparse);
     }
 
     /**

@@ -22,9 +22,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The fp32 prefill against llama.cpp, an implementation nobody on this project wrote: for each random
  * model in {@code test-vectors/oracle/} (one per architecture feature; made by
  * {@code scripts/oracle/golden.py make}, see its README), llama.cpp's final-norm states of every position
- * must match ours within max |error| / rms ≤ 1e-4 at each position, and each negative control (the same
- * model converted for llama.cpp with one feature dropped, e.g. without Qwen3's q/k norms) must be far from
- * ours (> 1e-2 at the worst position): so a runtime that lost the feature would fail the first check.
+ * must match ours within max |error| / rms ≤ 1e-4 at each position, and each negative control must be
+ * far (> 1e-2 at the worst position): either llama.cpp's states of the same model converted with one
+ * feature dropped (e.g. without Qwen3's q/k norms) against ours, or ours with one feature switched off in
+ * {@code config.json} (e.g. {@code norm_topk_prob: false}) against llama.cpp's. So a runtime that lost the
+ * feature would fail the first check.
  */
 class LlamaCppOracleTest {
     static final double BOUND = 1e-4;
@@ -84,6 +86,28 @@ class LlamaCppOracleTest {
         return m;
     }
 
+    /** Our fp32 states of the case's model with {@code overrides} applied to its config.json (in a temporary copy). */
+    static float[] withConfig(Path dir, JsonNode overrides, int[] tokens) throws IOException, ModelFormatException {
+        Path tmp = Files.createTempDirectory("oracle-neg");
+        try {
+            ObjectMapper json = new ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+            cfg.setAll((com.fasterxml.jackson.databind.node.ObjectNode) overrides);
+            Files.writeString(tmp.resolve("config.json"), json.writeValueAsString(cfg));
+            Files.createSymbolicLink(tmp.resolve("model.safetensors"), dir.resolve("model.safetensors").toAbsolutePath());
+            try (Model m = Model.load(tmp)) {
+                return m.prefill(tokens, ComputeMode.FP32);
+            }
+        } finally {
+            try (Stream<Path> s = Files.list(tmp)) {
+                for (Path p : s.toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(tmp);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void fp32Prefill_matchesLlamaCpp_andNotItsNegativeControls(Case c) throws Exception {
@@ -107,8 +131,14 @@ class LlamaCppOracleTest {
         }
         JsonNode negs = c.meta().get("negative_controls");
         assertFalse(negs.isEmpty(), c + ": every case has a negative control");
+        float[] golden = floats(c.dir().resolve(c.meta().get("states").asText()), n * d);
         for (var e : negs.properties()) {
-            double neg = max(perPosition(floats(c.dir().resolve(e.getValue().get("file").asText()), n * d), ours, n, d));
+            double neg;
+            if (e.getValue().has("config")) {
+                neg = max(perPosition(golden, withConfig(c.dir(), e.getValue().get("config"), tokens), n, d));
+            } else {
+                neg = max(perPosition(floats(c.dir().resolve(e.getValue().get("file").asText()), n * d), ours, n, d));
+            }
             sb.append(String.format("; negative control %s: %.2e", e.getKey(), neg));
             assertTrue(neg > NEGATIVE_MIN, c + ": negative control " + e.getKey() + " is within " + neg + " of ours: the test cannot see that feature");
         }
