@@ -10,10 +10,15 @@ Architecture mapping (what llama.cpp's own convert_hf_to_gguf.py does for these 
   qwen2           -> 'qwen2'    NEOX rope (no permutation), QKV biases
   qwen3           -> 'qwen3'    NEOX rope, per-head attn_q_norm / attn_k_norm, explicit key_length
   qwen3_moe       -> 'qwen3moe' as qwen3, plus ffn_gate_inp (router) and stacked experts
-A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
+  phi3            -> 'phi3'     NEOX rope, fused attn_qkv (rows q, k, v) and ffn_up of 2 x intermediate rows
+                                (gate then up: llama.cpp's SWIGLU takes silu of the first half); llama.cpp
+                                3.21.1 ignores phi3's sliding window ("Phi SWA is currently disabled")
+general.name is a neutral 'random': llama.cpp special-cases some model names (a 'phi3' name makes its
+vocabulary loader look up Phi-3's special tokens). A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
 byte tokens, 256/257 <s> and </s>, the rest <tN>; only ids are ever evaluated.
 
-`drop` names deliberately wrong conversions (negative controls): 'qk_norm' converts a qwen3 folder as 'llama'
+`drop` names deliberately wrong conversions (negative controls): 'swa' leaves the sliding window out;
+'gate_up_order' swaps phi3's gate and up halves; 'kv_order' swaps phi3's k and v rows; 'qk_norm' converts a qwen3 folder as 'llama'
 (q/k rows permuted; llama.cpp's qwen3 graph requires the norms, and its llama graph is the same without them).
 """
 import os
@@ -75,7 +80,7 @@ def permute(w, n_head):
     return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "qwen3_moe": "qwen3moe"}
+GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "qwen3_moe": "qwen3moe", "phi3": "phi3"}
 
 
 def convert(folder, out, drop=()):
@@ -93,7 +98,7 @@ def convert(folder, out, drop=()):
     hd = cfg.get("head_dim") or d // heads
     w = Writer()
     w.add("general.architecture", T_STR, A)
-    w.add("general.name", T_STR, os.path.basename(os.path.normpath(folder)))
+    w.add("general.name", T_STR, "random")   # llama.cpp special-cases some names (phi3: looks up <|end|>)
     w.add("general.file_type", T_U32, 0)
     w.add("general.alignment", T_U32, ALIGN)
     for k, v in (("vocab_size", vocab), ("context_length", cfg.get("max_position_embeddings", 4096)),
@@ -124,10 +129,18 @@ def convert(folder, out, drop=()):
     for l in range(layers):
         p, b = f"model.layers.{l}.", f"blk.{l}."
         w.tensor(b + "attn_norm.weight", t[p + "input_layernorm.weight"])
-        q, k = t[p + "self_attn.q_proj.weight"], t[p + "self_attn.k_proj.weight"]
-        w.tensor(b + "attn_q.weight", permute(q, heads) if perm else q)
-        w.tensor(b + "attn_k.weight", permute(k, kvh) if perm else k)
-        w.tensor(b + "attn_v.weight", t[p + "self_attn.v_proj.weight"])
+        if mt == "phi3":
+            q, k, v = np.split(t[p + "self_attn.qkv_proj.weight"], [heads * hd, (heads + kvh) * hd])
+            if "kv_order" in drop:
+                k, v = np.split(t[p + "self_attn.qkv_proj.weight"][heads * hd:], 2)[::-1]
+        else:
+            q, k, v = (t[p + f"self_attn.{x}_proj.weight"] for x in "qkv")
+        if A == "phi3":
+            w.tensor(b + "attn_qkv.weight", np.concatenate([q, k, v]))
+        else:
+            w.tensor(b + "attn_q.weight", permute(q, heads) if perm else q)
+            w.tensor(b + "attn_k.weight", permute(k, kvh) if perm else k)
+            w.tensor(b + "attn_v.weight", v)
         for x, n in (("q", heads), ("k", kvh), ("v", kvh)):
             if p + f"self_attn.{x}_proj.bias" in t:
                 w.tensor(b + f"attn_{x}.bias", t[p + f"self_attn.{x}_proj.bias"])
@@ -145,6 +158,12 @@ def convert(folder, out, drop=()):
             w.tensor(b + "ffn_gate_inp.weight", t[r])
             for gg, name in zip(("ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"), names):
                 w.tensor(b + gg + ".weight", np.stack([t[name.format(e) + ".weight"] for e in range(ne)]))
+        elif mt == "phi3":
+            g, u = np.split(t[p + "mlp.gate_up_proj.weight"], 2)
+            if "gate_up_order" in drop:
+                g, u = u, g
+            w.tensor(b + "ffn_up.weight", np.concatenate([g, u]))   # llama.cpp's SWIGLU: silu of the first half
+            w.tensor(b + "ffn_down.weight", t[p + "mlp.down_proj.weight"])
         else:
             w.tensor(b + "ffn_gate.weight", t[p + "mlp.gate_proj.weight"])
             w.tensor(b + "ffn_up.weight", t[p + "mlp.up_proj.weight"])

@@ -48,6 +48,10 @@ CASES = {
                                 rms_eps=1e-5, seed=33, experts=8, top_k=2, moe_inter=48),
                 {"top-1": {"config": {"num_experts_per_tok": 1}}},
                 "8 experts, 2 per token (always renormalized), llama rope layout"),
+    "phi3": ("phi3", dict(hidden=64, inter=128, layers=2, heads=4, kv_heads=2, head_dim=16, rope_theta=10000.0,
+                          rms_eps=1e-5, seed=34, extra_config={"sliding_window": 2047}),
+             {"kv-swapped": {"drop": ["kv_order"]}, "gate-up-swapped": {"drop": ["gate_up_order"]}},
+             "fused qkv_proj and gate_up_proj, GQA 4/2, sliding_window 2047 as Phi-3-mini-4k (beyond the sequence)"),
 }
 
 

@@ -93,6 +93,9 @@ def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_he
         if arch in ("qwen3", "qwen3_moe"):
             t[p + "self_attn.q_norm.weight"] = norm(head_dim)
             t[p + "self_attn.k_norm.weight"] = norm(head_dim)
+        if arch == "phi3":   # fused projections: rows q, k, v and gate, up
+            t[p + "self_attn.qkv_proj.weight"] = np.concatenate(
+                [t.pop(p + f"self_attn.{x}_proj.weight") for x in "qkv"])
         if arch in ("qwen3_moe", "mixtral"):
             router = "mlp.gate.weight" if arch == "qwen3_moe" else "block_sparse_moe.gate.weight"
             t[p + router] = lin(experts, hidden, 3.0)
@@ -111,6 +114,8 @@ def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_he
             t[p + "mlp.gate_proj.weight"] = lin(inter, hidden)
             t[p + "mlp.up_proj.weight"] = lin(inter, hidden)
             t[p + "mlp.down_proj.weight"] = lin(hidden, inter, 0.7)
+            if arch == "phi3":
+                t[p + "mlp.gate_up_proj.weight"] = np.concatenate([t.pop(p + "mlp.gate_proj.weight"), t.pop(p + "mlp.up_proj.weight")])
     t["model.norm.weight"] = norm(hidden)
     head = np.zeros((vocab, hidden), dtype=np.float32)
     head[np.arange(hidden), np.arange(hidden)] = 1.0

@@ -52,9 +52,9 @@ public final class CudaPrefill implements AutoCloseable {
             throw new CudaException("unsupported", "the GPU prefill covers Llama-family models without QKV bias or sliding window (this is "
                     + c.architecture() + (c.attentionBias() ? " with QKV bias" : " with a sliding window") + ")");
         }
-        if (c.qkNorm() || c.moe() != null) {
-            throw new CudaException("unsupported", "the GPU prefill has no " + (c.qkNorm() ? "per-head q/k RMSNorm" : "mixture of experts")
-                    + " (this is " + c.architecture() + ")");
+        if (c.qkNorm() || c.moe() != null || c.architecture() == ModelConfig.Architecture.PHI3) {
+            throw new CudaException("unsupported", "the GPU prefill has no " + (c.qkNorm() ? "per-head q/k RMSNorm"
+                    : c.moe() != null ? "mixture of experts" : "fused projections") + " (this is " + c.architecture() + ")");
         }
         Safetensors.Entry embed = tensor(model, "model.embed_tokens.weight");
         int dtype = switch (embed.dtype()) {

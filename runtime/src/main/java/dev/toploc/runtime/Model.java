@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral) loaded from a HuggingFace folder, and its forward pass.
+ * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Phi-3) loaded from a HuggingFace folder, and its forward pass.
  *
  * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
  * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
@@ -119,18 +119,22 @@ public final class Model implements AutoCloseable {
                 String p = "model.layers." + l + ".";
                 boolean bias = cfg.attentionBias();
                 boolean sparse = cfg.sparseLayer(l);
+                boolean fused = cfg.architecture() == ModelConfig.Architecture.PHI3;
+                int inter = cfg.intermediateSize();
+                String qkv = p + "self_attn.qkv_proj.weight";
+                String gateUp = p + "mlp.gate_up_proj.weight";
                 layers[l] = new Layer(
                         ld.vector(p + "input_layernorm.weight", d),
-                        ld.matrix(p + "self_attn.q_proj.weight", qOut, d),
-                        ld.matrix(p + "self_attn.k_proj.weight", kvOut, d),
-                        ld.matrix(p + "self_attn.v_proj.weight", kvOut, d),
+                        fused ? ld.rows(qkv, qOut + 2 * kvOut, d, 0, qOut) : ld.matrix(p + "self_attn.q_proj.weight", qOut, d),
+                        fused ? ld.rows(qkv, qOut + 2 * kvOut, d, qOut, kvOut) : ld.matrix(p + "self_attn.k_proj.weight", kvOut, d),
+                        fused ? ld.rows(qkv, qOut + 2 * kvOut, d, qOut + kvOut, kvOut) : ld.matrix(p + "self_attn.v_proj.weight", kvOut, d),
                         ld.matrix(p + "self_attn.o_proj.weight", d, qOut),
                         bias ? ld.vector(p + "self_attn.q_proj.bias", qOut) : null,
                         bias ? ld.vector(p + "self_attn.k_proj.bias", kvOut) : null,
                         bias ? ld.vector(p + "self_attn.v_proj.bias", kvOut) : null,
                         ld.vector(p + "post_attention_layernorm.weight", d),
-                        sparse ? null : ld.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), d),
-                        sparse ? null : ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
+                        sparse ? null : fused ? ld.rows(gateUp, 2 * inter, d, 0, inter) : ld.matrix(p + "mlp.gate_proj.weight", inter, d),
+                        sparse ? null : fused ? ld.rows(gateUp, 2 * inter, d, inter, inter) : ld.matrix(p + "mlp.up_proj.weight", inter, d),
                         sparse ? null : ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()),
                         cfg.qkNorm() ? ld.vector(p + "self_attn.q_norm.weight", hd) : null,
                         cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null,
@@ -223,6 +227,17 @@ public final class Model implements AutoCloseable {
         Weight matrix(String name, int rows, int cols) throws ModelFormatException {
             Safetensors.Entry e = entry(name, rows, cols);
             return new Weight(e.data(), Weight.Kind.valueOf(e.dtype().equals("BF16") ? "BF16" : e.dtype()), rows, cols);
+        }
+
+        /**
+         * Rows {@code [from, from + count)} of a fused {@code rows x cols} matrix, as a view of its mapped bytes
+         * (Phi-3's qkv_proj holds q, k, v and gate_up_proj holds gate, up, each a contiguous block of rows).
+         */
+        Weight rows(String name, int rows, int cols, int from, int count) throws ModelFormatException {
+            Safetensors.Entry e = entry(name, rows, cols);
+            Weight.Kind kind = Weight.Kind.valueOf(e.dtype());
+            long rowBytes = (long) cols * (e.data().byteSize() / ((long) rows * cols));
+            return new Weight(e.data().asSlice(from * rowBytes, count * rowBytes), kind, count, cols);
         }
 
         float[] vector(String name, int n) throws ModelFormatException {

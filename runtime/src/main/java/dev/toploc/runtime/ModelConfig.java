@@ -31,7 +31,9 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
 
     /** The supported model families. */
     public enum Architecture {
-        LLAMA, MISTRAL, QWEN2, QWEN3, QWEN3_MOE, MIXTRAL
+        LLAMA, MISTRAL, QWEN2, QWEN3, QWEN3_MOE, MIXTRAL,
+        /** Phi-3/Phi-4: Llama's math with fused {@code qkv_proj} and {@code gate_up_proj}. */
+        PHI3
     }
 
     /**
@@ -136,9 +138,14 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             case "qwen3" -> Architecture.QWEN3;
             case "qwen3_moe" -> Architecture.QWEN3_MOE;
             case "mixtral" -> Architecture.MIXTRAL;
+            case "phi3" -> Architecture.PHI3;
             default -> throw new ModelFormatException(where + ": model_type '" + n.path("model_type").asText("")
-                    + "' is not supported (expected llama, mistral, qwen2, qwen3, qwen3_moe or mixtral)");
+                    + "' is not supported (expected llama, mistral, qwen2, qwen3, qwen3_moe, mixtral or phi3)");
         };
+        JsonNode prf = n.get("partial_rotary_factor");
+        if (prf != null && !prf.isNull() && (!prf.isNumber() || prf.asDouble() != 1.0)) {
+            throw new ModelFormatException(where + ": partial_rotary_factor " + prf + " is not supported (expected 1.0: rotary on the whole head)");
+        }
         int hidden = intField(n, "hidden_size", where);
         int heads = intField(n, "num_attention_heads", where);
         int kvHeads = n.has("num_key_value_heads") && !n.get("num_key_value_heads").isNull() ? intField(n, "num_key_value_heads", where) : heads;
@@ -159,7 +166,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         }
         int window = 0;
         JsonNode sw = n.get("sliding_window");
-        boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || n.path("use_sliding_window").asBoolean(false);
+        boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || arch == Architecture.PHI3
+                || n.path("use_sliding_window").asBoolean(false);
         if (useWindow && sw != null && sw.isIntegralNumber()) {
             window = sw.asInt();
         }
