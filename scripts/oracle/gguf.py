@@ -14,7 +14,14 @@ Architecture mapping (what llama.cpp's own convert_hf_to_gguf.py does for these 
                                 (gate then up: llama.cpp's SWIGLU takes silu of the first half); llama.cpp
                                 3.21.1 ignores phi3's sliding window ("Phi SWA is currently disabled")
 general.name is a neutral 'random': llama.cpp special-cases some model names (a 'phi3' name makes its
-vocabulary loader look up Phi-3's special tokens). A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
+vocabulary loader look up Phi-3's special tokens). rope_scaling: linear -> rope.scaling.type/factor; yarn -> rope.scaling.type/factor/original_context_length
+and yarn_beta_fast/slow (llama.cpp multiplies cos/sin by 1 + 0.1 ln factor, as transformers' default
+attention factor); longrope (phi3) -> rope_factors_short/long tensors and rope.scaling.attn_factor (llama.cpp
+picks the short factors while the context fits original_context_length); dynamic (NTK) has no llama.cpp
+counterpart: for a prefill of `positions` ids longer than max_position_embeddings, transformers uses one
+rescaled base for the whole pass, which is written as rope.freq_base (the formula is transformers', the
+rotation llama.cpp's).
+A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
 byte tokens, 256/257 <s> and </s>, the rest <tN>; only ids are ever evaluated.
 
 `drop` names deliberately wrong conversions (negative controls): 'swa' leaves the sliding window out;
@@ -83,7 +90,7 @@ def permute(w, n_head):
 GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "qwen3_moe": "qwen3moe", "phi3": "phi3"}
 
 
-def convert(folder, out, drop=()):
+def convert(folder, out, drop=(), positions=0):
     cfg, t = hf.load(folder)
     mt = cfg["model_type"]
     if mt not in GGUF_ARCH:
@@ -106,7 +113,31 @@ def convert(folder, out, drop=()):
                  ("attention.head_count", heads), ("attention.head_count_kv", kvh), ("attention.key_length", hd),
                  ("attention.value_length", hd), ("rope.dimension_count", hd)):
         w.add(f"{A}.{k}", T_U32, int(v))
-    w.add(f"{A}.rope.freq_base", T_F32, float(cfg.get("rope_theta", 10000.0)))
+    theta = float(cfg.get("rope_theta", 10000.0))
+    rs = cfg.get("rope_scaling") or {}
+    rt = rs.get("rope_type", rs.get("type"))
+    if rt == "dynamic":
+        mp = cfg["max_position_embeddings"]
+        if positions > mp:
+            theta = theta * ((rs["factor"] * positions / mp) - (rs["factor"] - 1)) ** (hd / (hd - 2))
+    elif rt == "linear":
+        w.add(f"{A}.rope.scaling.type", T_STR, "linear")
+        w.add(f"{A}.rope.scaling.factor", T_F32, float(rs["factor"]))
+    elif rt == "yarn":
+        w.add(f"{A}.rope.scaling.type", T_STR, "yarn")
+        w.add(f"{A}.rope.scaling.factor", T_F32, float(rs["factor"]))
+        w.add(f"{A}.rope.scaling.original_context_length", T_U32, int(rs["original_max_position_embeddings"]))
+        w.add(f"{A}.rope.scaling.yarn_beta_fast", T_F32, float(rs.get("beta_fast", 32.0)))
+        w.add(f"{A}.rope.scaling.yarn_beta_slow", T_F32, float(rs.get("beta_slow", 1.0)))
+    elif rt == "longrope":
+        orig = cfg["original_max_position_embeddings"]
+        factor = cfg["max_position_embeddings"] / orig
+        att = rs.get("attention_factor") or (1.0 if factor <= 1 else float(np.sqrt(1 + np.log(factor) / np.log(orig))))
+        w.add(f"{A}.rope.scaling.attn_factor", T_F32, float(att))
+        w.add(f"{A}.rope.scaling.original_context_length", T_U32, int(orig))
+    elif rt not in (None, "default"):
+        raise SystemExit(f"rope_scaling {rt}: no GGUF mapping in this converter")
+    w.add(f"{A}.rope.freq_base", T_F32, theta)
     w.add(f"{A}.attention.layer_norm_rms_epsilon", T_F32, float(cfg.get("rms_norm_eps", 1e-6)))
     moe = mt in ("qwen3_moe", "mixtral")
     if moe:
@@ -168,6 +199,9 @@ def convert(folder, out, drop=()):
             w.tensor(b + "ffn_gate.weight", t[p + "mlp.gate_proj.weight"])
             w.tensor(b + "ffn_up.weight", t[p + "mlp.up_proj.weight"])
             w.tensor(b + "ffn_down.weight", t[p + "mlp.down_proj.weight"])
+    if rt == "longrope":
+        w.tensor("rope_factors_short.weight", np.asarray(rs["short_factor"], dtype=np.float32))
+        w.tensor("rope_factors_long.weight", np.asarray(rs["long_factor"], dtype=np.float32))
     w.tensor("output_norm.weight", t["model.norm.weight"])
     w.tensor("output.weight", t["lm_head.weight"])
     w.write(out)

@@ -52,6 +52,23 @@ CASES = {
                           rms_eps=1e-5, seed=34, extra_config={"sliding_window": 2047}),
              {"kv-swapped": {"drop": ["kv_order"]}, "gate-up-swapped": {"drop": ["gate_up_order"]}},
              "fused qkv_proj and gate_up_proj, GQA 4/2, sliding_window 2047 as Phi-3-mini-4k (beyond the sequence)"),
+    "llama-linear": ("llama", dict(seed=35, extra_config={"rope_scaling": {"rope_type": "linear", "factor": 4.0}}),
+                     {"no-scaling": {"config": {"rope_scaling": None}}}, "rope_scaling linear, factor 4"),
+    "llama-dynamic": ("llama", dict(seed=36, extra_config={"max_position_embeddings": 128,
+                                                           "rope_scaling": {"rope_type": "dynamic", "factor": 2.0}}),
+                      {"no-scaling": {"config": {"rope_scaling": None}}},
+                      "rope_scaling dynamic (NTK), factor 2, 256 positions beyond max_position_embeddings 128"),
+    "llama-yarn": ("llama", dict(seed=37, extra_config={"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
+                                                                         "original_max_position_embeddings": 4096}}),
+                   {"no-scaling": {"config": {"rope_scaling": None}}},
+                   "rope_scaling yarn, factor 4 over 4096 (beta 32/1, attention factor 1 + 0.1 ln 4)"),
+    "phi3-longrope": ("phi3", dict(seed=38, head_dim=16, extra_config={
+        "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
+        "rope_scaling": {"type": "longrope", "short_factor": [1.0 + 0.25 * i for i in range(8)],
+                         "long_factor": [2.0 + 3.0 * i for i in range(8)]}}),
+        {"no-scaling": {"config": {"rope_scaling": None}}},
+        "rope_scaling longrope (Phi-3-128k style, 32x over 4096): short factors within the pre-training context, "
+        "cos/sin times sqrt(1 + ln 32 / ln 4096)"),
 }
 
 
@@ -69,7 +86,7 @@ def ids_of(case, vocab):
 
 def llama_states(folder, work, name, ids, hidden, drop=()):
     g = os.path.join(work, name + ".f32.gguf")
-    gguf.convert(folder, g, drop)
+    gguf.convert(folder, g, drop, positions=len(ids))
     idf = os.path.join(work, name + ".ids.txt")
     with open(idf, "w") as f:
         f.write(",".join(map(str, ids)))

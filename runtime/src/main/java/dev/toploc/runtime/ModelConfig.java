@@ -16,7 +16,7 @@ import java.util.Locale;
  * @param headDim         per-head width (config {@code head_dim}, default hidden / heads)
  * @param attentionBias   bias on the q/k/v projections (Qwen2: always)
  * @param slidingWindow   Mistral's attention window in positions, 0 when none
- * @param ropeScaling     Llama 3.1 frequency scaling, or null
+ * @param ropeScaling     {@code rope_scaling} ({@code llama3}, {@code linear}, {@code dynamic}, {@code yarn}, {@code longrope}), or null
  * @param eosTokenId      {@code eos_token_id} (the first when a list), -1 when none
  * @param qkNorm          per-head RMSNorm of queries and keys before RoPE ({@code q_norm}/{@code k_norm}: Qwen3)
  * @param windowedLayers  which layers use {@code slidingWindow} (one flag per layer): from {@code layer_types}
@@ -58,8 +58,41 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         return moe != null && moe.sparseLayers().get(layer);
     }
 
-    /** {@code rope_scaling} of type {@code llama3}. */
-    public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+    /**
+     * {@code rope_scaling}, as {@code transformers}' rope initialization functions read it.
+     *
+     * @param factor               the scaling factor (longrope: {@code max_position_embeddings / original})
+     * @param lowFreqFactor        llama3 only
+     * @param highFreqFactor       llama3 only
+     * @param originalMaxPositions the pre-training context (llama3, yarn, longrope; dynamic: {@code max_position_embeddings})
+     * @param type                 which scaling
+     * @param attentionFactor      yarn/longrope: the factor cos and sin are multiplied by (1 for the others)
+     * @param betaFast             yarn only
+     * @param betaSlow             yarn only
+     * @param truncate             yarn only: correction range rounded outwards to whole dimensions
+     * @param shortFactor          longrope only: per-pair divisors up to {@code originalMaxPositions}
+     * @param longFactor           longrope only: per-pair divisors beyond it
+     */
+    public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions,
+                              Type type, double attentionFactor, double betaFast, double betaSlow, boolean truncate,
+                              java.util.List<Double> shortFactor, java.util.List<Double> longFactor) {
+        /** The scaling types. */
+        public enum Type {
+            LLAMA3, LINEAR, DYNAMIC, YARN, LONGROPE
+        }
+
+        /** Llama 3.1's scaling. */
+        public RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+            this(factor, lowFreqFactor, highFreqFactor, originalMaxPositions, Type.LLAMA3, 1.0, 0, 0, false, null, null);
+        }
+
+        public RopeScaling {
+            require(Double.isFinite(factor) && factor > 0 && originalMaxPositions > 0 && Double.isFinite(attentionFactor) && attentionFactor > 0,
+                    "rope_scaling factor " + factor + ", original_max_position_embeddings " + originalMaxPositions
+                            + ", attention_factor " + attentionFactor + " (expected positive and finite)");
+            shortFactor = shortFactor == null ? null : java.util.List.copyOf(shortFactor);
+            longFactor = longFactor == null ? null : java.util.List.copyOf(longFactor);
+        }
     }
 
     /** Config files larger than this are refused (real ones are a few KiB). */
@@ -154,16 +187,7 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         if (!act.equals("silu")) {
             throw new ModelFormatException(where + ": hidden_act '" + act + "' is not supported (expected silu)");
         }
-        RopeScaling scaling = null;
-        JsonNode rs = n.get("rope_scaling");
-        if (rs != null && !rs.isNull()) {
-            String rt = rs.path("rope_type").asText(rs.path("type").asText(""));
-            if (!rt.equals("llama3")) {
-                throw new ModelFormatException(where + ": rope_scaling type '" + rt + "' is not supported (expected llama3 or none)");
-            }
-            scaling = new RopeScaling(rs.path("factor").asDouble(8), rs.path("low_freq_factor").asDouble(1),
-                    rs.path("high_freq_factor").asDouble(4), rs.path("original_max_position_embeddings").asInt(8192));
-        }
+        RopeScaling scaling = ropeScaling(n, headDim, where);
         int window = 0;
         JsonNode sw = n.get("sliding_window");
         boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || arch == Architecture.PHI3
@@ -256,6 +280,92 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             return out;
         }
         return null;
+    }
+
+    /** {@code rope_scaling} (null, or a "default" type: none); unknown types and malformed fields are refused. */
+    private static RopeScaling ropeScaling(JsonNode n, int headDim, String where) throws ModelFormatException {
+        JsonNode rs = n.get("rope_scaling");
+        if (rs == null || rs.isNull()) {
+            return null;
+        }
+        if (!rs.isObject()) {
+            throw new ModelFormatException(where + ": rope_scaling is " + rs.getNodeType() + " (expected an object or null)");
+        }
+        String rt = rs.path("rope_type").asText(rs.path("type").asText(""));
+        int maxPos = n.path("max_position_embeddings").asInt(4096);
+        JsonNode topOrig = n.get("original_max_position_embeddings");
+        switch (rt) {
+            case "default" -> {
+                return null;
+            }
+            case "llama3" -> {
+                return new RopeScaling(number(rs, "factor", 8, where), number(rs, "low_freq_factor", 1, where),
+                        number(rs, "high_freq_factor", 4, where), (int) number(rs, "original_max_position_embeddings", 8192, where));
+            }
+            case "linear" -> {
+                return new RopeScaling(number(rs, "factor", Double.NaN, where), 0, 0, maxPos, RopeScaling.Type.LINEAR, 1.0, 0, 0, false, null, null);
+            }
+            case "dynamic" -> {
+                return new RopeScaling(number(rs, "factor", Double.NaN, where), 0, 0, maxPos, RopeScaling.Type.DYNAMIC, 1.0, 0, 0, false, null, null);
+            }
+            case "yarn" -> {
+                double factor = number(rs, "factor", Double.NaN, where);
+                int orig = (int) number(rs, "original_max_position_embeddings",
+                        topOrig != null && topOrig.isIntegralNumber() ? topOrig.asInt() : maxPos, where);
+                double mscale = number(rs, "mscale", 0, where);
+                double mscaleAll = number(rs, "mscale_all_dim", 0, where);
+                double att = rs.hasNonNull("attention_factor") ? number(rs, "attention_factor", 1, where)
+                        : mscale != 0 && mscaleAll != 0 ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAll) : yarnMscale(factor, 1);
+                return new RopeScaling(factor, 0, 0, orig, RopeScaling.Type.YARN, att, number(rs, "beta_fast", 32, where),
+                        number(rs, "beta_slow", 1, where), rs.path("truncate").asBoolean(true), null, null);
+            }
+            case "longrope" -> {
+                int orig = topOrig != null && topOrig.isIntegralNumber() ? topOrig.asInt()
+                        : (int) number(rs, "original_max_position_embeddings", maxPos, where);
+                double factor = topOrig != null && topOrig.isIntegralNumber() ? (double) maxPos / orig : number(rs, "factor", 1, where);
+                double att = rs.hasNonNull("attention_factor") ? number(rs, "attention_factor", 1, where)
+                        : factor <= 1 ? 1.0 : Math.sqrt(1 + Math.log(factor) / Math.log(orig));
+                return new RopeScaling(factor, 0, 0, orig, RopeScaling.Type.LONGROPE, att, 0, 0, false,
+                        factors(rs, "short_factor", headDim / 2, where), factors(rs, "long_factor", headDim / 2, where));
+            }
+            default -> throw new ModelFormatException(where + ": rope_scaling type '" + rt
+                    + "' is not supported (expected llama3, linear, dynamic, yarn, longrope or none)");
+        }
+    }
+
+    /** transformers' yarn get_mscale. */
+    private static double yarnMscale(double scale, double mscale) {
+        return scale <= 1 ? 1.0 : 0.1 * mscale * Math.log(scale) + 1.0;
+    }
+
+    private static double number(JsonNode o, String field, double def, String where) throws ModelFormatException {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            if (Double.isNaN(def)) {
+                throw new ModelFormatException(where + ": rope_scaling." + field + " is missing (expected a number)");
+            }
+            return def;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw new ModelFormatException(where + ": rope_scaling." + field + " is " + v + " (expected a finite number)");
+        }
+        return v.asDouble();
+    }
+
+    private static java.util.List<Double> factors(JsonNode o, String field, int n, String where) throws ModelFormatException {
+        JsonNode v = o.get(field);
+        if (v == null || !v.isArray() || v.size() != n) {
+            throw new ModelFormatException(where + ": rope_scaling." + field + " is " + (v == null ? "missing" : v.isArray() ? v.size() + " numbers" : v.getNodeType())
+                    + " (expected " + n + " numbers, one per pair of head_dim)");
+        }
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (JsonNode x : v) {
+            if (!x.isNumber() || !(x.asDouble() > 0) || !Double.isFinite(x.asDouble())) {
+                throw new ModelFormatException(where + ": rope_scaling." + field + " has " + x + " (expected positive finite numbers)");
+            }
+            out.add(x.asDouble());
+        }
+        return out;
     }
 
     private static int eos(JsonNode e) {
