@@ -163,24 +163,29 @@ public final class InferenceVerifier {
                             i, pos, tok, best, gap, sampling.logitMargin())));
                 }
             }
-            termination = termination(a, logits, vocab, sampling);
+            termination = termination(a, logits, vocab, sampling, model.stopTokens(a.sampling().eosToken()));
         }
         return new Report(commits, failures, termination, sampling.replay() ? n : 0, worst);
     }
 
-    /** The termination rule: EOS only at the end and likely enough there, or exactly the declared length. */
-    private static String termination(InferenceAttestation a, float[] logits, int vocab, SamplingCheck sampling) {
+    /**
+     * The termination rule, over the stop set ({@link Model#stopTokens} of the declared EOS: it and every EOS id
+     * of the verifier's model): no stop token before the end; stop 'eos' ends in one, likely enough there;
+     * stop 'length' has exactly the declared length and does not end in one.
+     */
+    private static String termination(InferenceAttestation a, float[] logits, int vocab, SamplingCheck sampling,
+                                      java.util.Set<Integer> stop) {
         InferenceAttestation.SamplingRef s = a.sampling();
         int[] c = a.completion();
         int n = c.length;
         for (int i = 0; i < n - 1; i++) {
-            if (s.eosToken() >= 0 && c[i] == s.eosToken()) {
-                return "EOS (" + s.eosToken() + ") at token " + i + " but the completion goes on to " + n + " tokens";
+            if (stop.contains(c[i])) {
+                return "EOS (" + c[i] + ", of " + stop + ") at token " + i + " but the completion goes on to " + n + " tokens";
             }
         }
         if (s.stop().equals("eos")) {
-            if (s.eosToken() < 0 || c[n - 1] != s.eosToken()) {
-                return "stop is 'eos' but the last token is " + c[n - 1] + " (eosTokenId " + s.eosToken() + ")";
+            if (!stop.contains(c[n - 1])) {
+                return "stop is 'eos' but the last token is " + c[n - 1] + " (EOS ids " + stop + ")";
             }
             int off = (n - 1) * vocab;
             double max = Double.NEGATIVE_INFINITY;
@@ -191,7 +196,7 @@ public final class InferenceVerifier {
             for (int v = 0; v < vocab; v++) {
                 z += Math.exp(logits[off + v] - max);
             }
-            double pEos = Math.exp(logits[off + s.eosToken()] - max) / z;
+            double pEos = Math.exp(logits[off + c[n - 1]] - max) / z;
             if (pEos < sampling.minEosProb()) {
                 return String.format(Locale.ROOT, "EOS has probability %.2e at the end, below the minimum %.2e", pEos, sampling.minEosProb());
             }
@@ -200,8 +205,8 @@ public final class InferenceVerifier {
         if (n != s.maxTokens()) {
             return "stop is 'length' but the completion has " + n + " tokens, not the declared maxTokens " + s.maxTokens();
         }
-        if (s.eosToken() >= 0 && c[n - 1] == s.eosToken()) {
-            return "stop is 'length' but the last token is EOS";
+        if (stop.contains(c[n - 1])) {
+            return "stop is 'length' but the last token is EOS (" + c[n - 1] + ")";
         }
         return null;
     }

@@ -61,6 +61,7 @@ public final class Model implements AutoCloseable {
     private final Map<String, Safetensors.Entry> tensors;
     private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
     private volatile ModelIdentity identity;
+    private java.util.SortedSet<Integer> eosIds = java.util.Collections.emptySortedSet();
 
     /**
      * One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode).
@@ -140,7 +141,9 @@ public final class Model implements AutoCloseable {
                         cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null,
                         sparse ? experts(ld, cfg, p) : null);
             }
-            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
+            Model m = new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
+            m.eosIds = eosIds(dir, cfg);
+            return m;
         } catch (ModelFormatException | RuntimeException e) {
             arena.close();
             throw e;
@@ -164,6 +167,56 @@ public final class Model implements AutoCloseable {
             down[e] = ld.matrix(x + (mixtral ? "w2" : "down_proj") + ".weight", d, w);
         }
         return new MoeBlock.Experts(ld.matrix(base + "gate.weight", m.numExperts(), d), gate, up, down, m.topK(), m.normTopK());
+    }
+
+    /** config.json's eos_token_id ids and generation_config.json's (when the folder has one), together. */
+    private static java.util.SortedSet<Integer> eosIds(Path dir, ModelConfig cfg) throws ModelFormatException {
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>(cfg.eosTokenIds());
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.exists(gen)) {
+            String where = gen.getFileName().toString();
+            JsonNode n;
+            try {
+                if (!Files.isRegularFile(gen) || Files.size(gen) > ModelConfig.MAX_CONFIG_BYTES) {
+                    throw new ModelFormatException(where + ": not a regular file of at most " + ModelConfig.MAX_CONFIG_BYTES + " bytes");
+                }
+                n = JSON.readTree(Files.readAllBytes(gen));
+            } catch (IOException e) {
+                throw new ModelFormatException(where + ": not readable JSON (" + e.getMessage() + ")", e);
+            }
+            if (n == null || !n.isObject()) {
+                throw new ModelFormatException(where + ": not a JSON object");
+            }
+            for (int id : ModelConfig.eosIds(n.get("eos_token_id"), where)) {
+                if (id >= cfg.vocabSize()) {
+                    throw new ModelFormatException(where + ": eos_token_id " + id + " is outside the vocabulary (expected 0.." + (cfg.vocabSize() - 1) + ")");
+                }
+                ids.add(id);
+            }
+        }
+        return java.util.Collections.unmodifiableSortedSet(ids);
+    }
+
+    /**
+     * The model's end-of-sequence ids: every {@code eos_token_id} of config.json and generation_config.json
+     * (each an int or a list), ascending; empty when neither names one.
+     */
+    public java.util.SortedSet<Integer> eosTokenIds() {
+        return eosIds;
+    }
+
+    /**
+     * The ids that end a completion whose declared EOS is {@code declared}: none when {@code declared < 0}
+     * (generation to the length limit), else {@code declared} and every id of {@link #eosTokenIds()}. The
+     * generator stops at these and the verifier's termination rule checks against the same set.
+     */
+    public java.util.SortedSet<Integer> stopTokens(int declared) {
+        if (declared < 0) {
+            return java.util.Collections.emptySortedSet();
+        }
+        java.util.TreeSet<Integer> s = new java.util.TreeSet<>(eosIds);
+        s.add(declared);
+        return java.util.Collections.unmodifiableSortedSet(s);
     }
 
     private static List<Path> weightFiles(Path dir) throws ModelFormatException {

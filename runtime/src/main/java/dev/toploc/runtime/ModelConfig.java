@@ -23,11 +23,13 @@ import java.util.Locale;
  *                        when the config has it, else Qwen2's rule (layers from {@code max_window_layers} on,
  *                        when {@code use_sliding_window}), else every layer
  * @param moe             the mixture-of-experts feed-forward (Qwen3-MoE, Mixtral), or null for a dense one
+ * @param eosTokenIds     every id of {@code eos_token_id} (an int or a list; empty when none), in file order
  */
 public record ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                           int numKvHeads, int headDim, int vocabSize, int maxPositions, double ropeTheta, double rmsNormEps,
                           boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling,
-                          int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers, Moe moe) {
+                          int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers, Moe moe,
+                          java.util.List<Integer> eosTokenIds) {
 
     /** The supported model families. */
     public enum Architecture {
@@ -110,6 +112,10 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         windowedLayers = windowedLayers == null ? java.util.Collections.nCopies(numLayers, Boolean.TRUE) : java.util.List.copyOf(windowedLayers);
         require(windowedLayers.size() == numLayers, "layer_types has " + windowedLayers.size() + " entries for " + numLayers + " layers");
         require(moe == null || moe.sparseLayers().size() == numLayers, "one MoE flag per layer");
+        eosTokenIds = eosTokenIds == null ? java.util.List.of() : java.util.List.copyOf(eosTokenIds);
+        for (int id : eosTokenIds) {
+            require(id >= 0 && id < vocabSize, "eos_token_id " + id + " is outside the vocabulary (expected 0.." + (vocabSize - 1) + ")");
+        }
     }
 
     /** The attention window of layer {@code layer}: {@link #slidingWindow()} where that layer is windowed, else 0. */
@@ -202,7 +208,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                 n.path("rope_theta").asDouble(10000.0), n.path("rms_norm_eps").asDouble(1e-6),
                 n.path("tie_word_embeddings").asBoolean(false),
                 arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")),
-                arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE, windowed, moe(n, arch, layers, where));
+                arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE, windowed, moe(n, arch, layers, where),
+                eosIds(n.get("eos_token_id"), where));
     }
 
     /** Qwen3-MoE's and Mixtral's expert settings; options these architectures have that change the math are refused. */
@@ -364,6 +371,29 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                 throw new ModelFormatException(where + ": rope_scaling." + field + " has " + x + " (expected positive finite numbers)");
             }
             out.add(x.asDouble());
+        }
+        return out;
+    }
+
+    /**
+     * The ids of an {@code eos_token_id} field (config.json or generation_config.json): an integer, a list of
+     * them, or absent/null (none). Anything else is refused.
+     */
+    public static java.util.List<Integer> eosIds(JsonNode e, String where) throws ModelFormatException {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (e == null || e.isNull()) {
+            return out;
+        }
+        if (e.isArray() && e.size() > 1024) {
+            throw new ModelFormatException(where + ": eos_token_id lists " + e.size() + " ids (expected at most 1024)");
+        }
+        for (JsonNode x : e.isArray() ? e : java.util.List.of(e)) {
+            if (!x.isIntegralNumber() || !x.canConvertToInt() || x.asInt() < 0) {
+                throw new ModelFormatException(where + ": eos_token_id has " + x + " (expected non-negative integer token ids)");
+            }
+            if (!out.contains(x.asInt())) {
+                out.add(x.asInt());
+            }
         }
         return out;
     }
