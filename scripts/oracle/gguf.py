@@ -13,6 +13,14 @@ Architecture mapping (what llama.cpp's own convert_hf_to_gguf.py does for these 
   phi3            -> 'phi3'     NEOX rope, fused attn_qkv (rows q, k, v) and ffn_up of 2 x intermediate rows
                                 (gate then up: llama.cpp's SWIGLU takes silu of the first half); llama.cpp
                                 3.21.1 ignores phi3's sliding window ("Phi SWA is currently disabled")
+  gemma2          -> 'gemma2'   NEOX rope; every RMSNorm weight stored as 1 + w (llama.cpp multiplies by the
+                                stored weight); post_attention_norm, ffn_norm (= pre_feedforward_layernorm),
+                                post_ffw_norm; attn/final logit soft-capping and sliding_window as keys
+                                (llama.cpp: windows on even layers; query scale 1/sqrt(head_dim) for a model
+                                of unknown size, so query_pre_attn_scalar must equal head_dim)
+  gemma3_text     -> 'gemma3'   as gemma2 plus attn_q_norm/attn_k_norm (1 + w), no soft-capping; llama.cpp
+                                windows 5 of every 6 layers with rope base 10000, the global layers take
+                                rope_theta and rope_scaling
 general.name is a neutral 'random': llama.cpp special-cases some model names (a 'phi3' name makes its
 vocabulary loader look up Phi-3's special tokens). rope_scaling: linear -> rope.scaling.type/factor; yarn -> rope.scaling.type/factor/original_context_length
 and yarn_beta_fast/slow (llama.cpp multiplies cos/sin by 1 + 0.1 ln factor, as transformers' default
@@ -24,7 +32,8 @@ rotation llama.cpp's).
 A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
 byte tokens, 256/257 <s> and </s>, the rest <tN>; only ids are ever evaluated.
 
-`drop` names deliberately wrong conversions (negative controls): 'swa' leaves the sliding window out;
+`drop` names deliberately wrong conversions (negative controls): 'unit_offset' stores Gemma's norm weights
+without the + 1; 'embed_scale' divides the embeddings by sqrt(hidden) (cancelling Gemma's scale); 'swa' leaves the sliding window out;
 'gate_up_order' swaps phi3's gate and up halves; 'kv_order' swaps phi3's k and v rows; 'qk_norm' converts a qwen3 folder as 'llama'
 (q/k rows permuted; llama.cpp's qwen3 graph requires the norms, and its llama graph is the same without them).
 """
@@ -87,7 +96,8 @@ def permute(w, n_head):
     return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "qwen3_moe": "qwen3moe", "phi3": "phi3"}
+GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "qwen3_moe": "qwen3moe", "phi3": "phi3",
+             "gemma2": "gemma2", "gemma3_text": "gemma3"}
 
 
 def convert(folder, out, drop=(), positions=0):
@@ -139,6 +149,15 @@ def convert(folder, out, drop=(), positions=0):
         raise SystemExit(f"rope_scaling {rt}: no GGUF mapping in this converter")
     w.add(f"{A}.rope.freq_base", T_F32, theta)
     w.add(f"{A}.attention.layer_norm_rms_epsilon", T_F32, float(cfg.get("rms_norm_eps", 1e-6)))
+    gemma = A in ("gemma2", "gemma3")
+    if gemma:
+        if cfg.get("query_pre_attn_scalar", hd) != hd:
+            raise SystemExit("llama.cpp scales gemma queries by 1/sqrt(head_dim): query_pre_attn_scalar must equal head_dim")
+        if cfg.get("sliding_window"):
+            w.add(f"{A}.attention.sliding_window", T_U32, int(cfg["sliding_window"]))
+        for k in ("attn_logit_softcapping", "final_logit_softcapping"):
+            if cfg.get(k):
+                w.add(f"{A}.{k}", T_F32, float(cfg[k]))
     moe = mt in ("qwen3_moe", "mixtral")
     if moe:
         ne = cfg.get("num_experts") or cfg.get("num_local_experts")
@@ -156,10 +175,16 @@ def convert(folder, out, drop=(), positions=0):
     w.add("tokenizer.ggml.add_bos_token", T_BOOL, False)
 
     perm = A == "llama"
-    w.tensor("token_embd.weight", t["model.embed_tokens.weight"])
+    one = 0.0 if "unit_offset" in drop else 1.0
+
+    def nrm(x):
+        return x + one if gemma else x
+
+    emb = t["model.embed_tokens.weight"]
+    w.tensor("token_embd.weight", emb / np.float32(np.sqrt(d)) if "embed_scale" in drop else emb)
     for l in range(layers):
         p, b = f"model.layers.{l}.", f"blk.{l}."
-        w.tensor(b + "attn_norm.weight", t[p + "input_layernorm.weight"])
+        w.tensor(b + "attn_norm.weight", nrm(t[p + "input_layernorm.weight"]))
         if mt == "phi3":
             q, k, v = np.split(t[p + "self_attn.qkv_proj.weight"], [heads * hd, (heads + kvh) * hd])
             if "kv_order" in drop:
@@ -176,10 +201,15 @@ def convert(folder, out, drop=(), positions=0):
             if p + f"self_attn.{x}_proj.bias" in t:
                 w.tensor(b + f"attn_{x}.bias", t[p + f"self_attn.{x}_proj.bias"])
         if p + "self_attn.q_norm.weight" in t and "qk_norm" not in drop:
-            w.tensor(b + "attn_q_norm.weight", t[p + "self_attn.q_norm.weight"])
-            w.tensor(b + "attn_k_norm.weight", t[p + "self_attn.k_norm.weight"])
+            w.tensor(b + "attn_q_norm.weight", nrm(t[p + "self_attn.q_norm.weight"]))
+            w.tensor(b + "attn_k_norm.weight", nrm(t[p + "self_attn.k_norm.weight"]))
         w.tensor(b + "attn_output.weight", t[p + "self_attn.o_proj.weight"])
-        w.tensor(b + "ffn_norm.weight", t[p + "post_attention_layernorm.weight"])
+        if gemma:
+            w.tensor(b + "post_attention_norm.weight", nrm(t[p + "post_attention_layernorm.weight"]))
+            w.tensor(b + "ffn_norm.weight", nrm(t[p + "pre_feedforward_layernorm.weight"]))
+            w.tensor(b + "post_ffw_norm.weight", nrm(t[p + "post_feedforward_layernorm.weight"]))
+        else:
+            w.tensor(b + "ffn_norm.weight", t[p + "post_attention_layernorm.weight"])
         if moe:
             ne = cfg.get("num_experts") or cfg.get("num_local_experts")
             if mt == "qwen3_moe":
@@ -202,6 +232,7 @@ def convert(folder, out, drop=(), positions=0):
     if rt == "longrope":
         w.tensor("rope_factors_short.weight", np.asarray(rs["short_factor"], dtype=np.float32))
         w.tensor("rope_factors_long.weight", np.asarray(rs["long_factor"], dtype=np.float32))
-    w.tensor("output_norm.weight", t["model.norm.weight"])
-    w.tensor("output.weight", t["lm_head.weight"])
+    w.tensor("output_norm.weight", nrm(t["model.norm.weight"]))
+    if "lm_head.weight" in t:
+        w.tensor("output.weight", t["lm_head.weight"])
     w.write(out)

@@ -3,7 +3,9 @@ random-weight models of each architecture the runtime supports, with an identity
 
 The identity head: lm_head = [I_hidden; 0] (vocab > hidden, untied), so the logits of a position are its
 final-norm hidden state followed by zeros; any engine that returns logits (or probabilities) then shows
-its hidden states. Everything else is random: weights N(0, gain^2 / fan_in), norms 1 + N(0, 0.2^2),
+its hidden states. Gemma ties its head to the embeddings (llama.cpp ignores an output tensor there): the
+embedding matrix is then [I_hidden; 0; R] (R random rows), so logits[:hidden] are still the states and
+logits[hidden] is exactly 0; input ids are drawn from R's rows (first_input_id()). Everything else is random: weights N(0, gain^2 / fan_in), norms 1 + N(0, 0.2^2),
 biases N(0, 0.5^2), from numpy's PCG64 seeded by `seed`, so a case regenerates byte for byte.
 """
 import json
@@ -66,6 +68,11 @@ HF_CLASS = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "
             "gemma2": "Gemma2ForCausalLM", "gemma3_text": "Gemma3ForCausalLM"}
 
 
+def first_input_id(cfg):
+    """The lowest token id whose embedding is a random row (all ids for an untied identity head)."""
+    return cfg["hidden_size"] + 1 if cfg.get("tie_word_embeddings") else 0
+
+
 def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_heads=2, head_dim=32, vocab=320,
                  rope_theta=10000.0, rms_eps=1e-6, seed=0, dtype="BF16", extra_config=None, experts=0, top_k=0,
                  moe_inter=0):
@@ -78,10 +85,16 @@ def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_he
     def lin(o, i, gain=1.0):
         return rng.standard_normal((o, i), dtype=np.float32) * np.float32(gain / np.sqrt(i))
 
-    def norm(n):
-        return (1.0 + 0.2 * rng.standard_normal(n)).astype(np.float32)
+    gemma = arch in ("gemma2", "gemma3_text")
+
+    def norm(n):   # Gemma's RMSNorm scales by (1 + w): the same spread around 1
+        return ((0.0 if gemma else 1.0) + 0.2 * rng.standard_normal(n)).astype(np.float32)
 
     t["model.embed_tokens.weight"] = rng.standard_normal((vocab, hidden), dtype=np.float32)
+    tied = gemma
+    if tied:
+        t["model.embed_tokens.weight"][:hidden + 1] = 0
+        t["model.embed_tokens.weight"][np.arange(hidden), np.arange(hidden)] = 1.0
     for l in range(layers):
         p = f"model.layers.{l}."
         t[p + "input_layernorm.weight"] = norm(hidden)
@@ -90,7 +103,10 @@ def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_he
         t[p + "self_attn.k_proj.weight"] = lin(kv_heads * head_dim, hidden, 1.5)
         t[p + "self_attn.v_proj.weight"] = lin(kv_heads * head_dim, hidden)
         t[p + "self_attn.o_proj.weight"] = lin(hidden, heads * head_dim, 0.7)
-        if arch in ("qwen3", "qwen3_moe"):
+        if gemma:
+            t[p + "pre_feedforward_layernorm.weight"] = norm(hidden)
+            t[p + "post_feedforward_layernorm.weight"] = norm(hidden)
+        if arch in ("qwen3", "qwen3_moe", "gemma3_text"):
             t[p + "self_attn.q_norm.weight"] = norm(head_dim)
             t[p + "self_attn.k_norm.weight"] = norm(head_dim)
         if arch == "phi3":   # fused projections: rows q, k, v and gate, up
@@ -119,13 +135,16 @@ def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_he
     t["model.norm.weight"] = norm(hidden)
     head = np.zeros((vocab, hidden), dtype=np.float32)
     head[np.arange(hidden), np.arange(hidden)] = 1.0
-    t["lm_head.weight"] = head
+    if not tied:
+        t["lm_head.weight"] = head
     cfg = {"architectures": [HF_CLASS[arch]], "model_type": arch, "vocab_size": vocab, "hidden_size": hidden,
            "intermediate_size": inter, "num_hidden_layers": layers, "num_attention_heads": heads,
            "num_key_value_heads": kv_heads, "head_dim": head_dim, "max_position_embeddings": 4096,
-           "rope_theta": rope_theta, "rms_norm_eps": rms_eps, "tie_word_embeddings": False, "hidden_act": "silu",
+           "rope_theta": rope_theta, "rms_norm_eps": rms_eps, "tie_word_embeddings": tied, "hidden_act": "silu",
            "attention_bias": False, "bos_token_id": 256, "eos_token_id": 257,
            "torch_dtype": {"BF16": "bfloat16", "F32": "float32"}[dtype]}
+    if gemma:
+        cfg.update({"hidden_activation": "gelu_pytorch_tanh", "hidden_act": "gelu_pytorch_tanh", "query_pre_attn_scalar": head_dim})
     if arch == "qwen3_moe":
         cfg.update({"num_experts": experts, "num_experts_per_tok": top_k, "moe_intermediate_size": moe_inter,
                     "norm_topk_prob": True, "decoder_sparse_step": 1, "mlp_only_layers": []})

@@ -56,6 +56,9 @@ public final class CudaPrefill implements AutoCloseable {
                 && c.ropeScaling().type() != ModelConfig.RopeScaling.Type.LINEAR) {
             throw new CudaException("unsupported", "the GPU prefill takes rope_scaling llama3 or linear (this is " + c.ropeScaling().type() + ")");
         }
+        if (c.gemma() != null) {
+            throw new CudaException("unsupported", "the GPU prefill has no Gemma layers (this is " + c.architecture() + ")");
+        }
         if (c.qkNorm() || c.moe() != null || c.architecture() == ModelConfig.Architecture.PHI3) {
             throw new CudaException("unsupported", "the GPU prefill has no " + (c.qkNorm() ? "per-head q/k RMSNorm"
                     : c.moe() != null ? "mixture of experts" : "fused projections") + " (this is " + c.architecture() + ")");

@@ -6,6 +6,7 @@ import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.internal.Parallel;
 import dev.toploc.runtime.internal.Attention;
+import dev.toploc.runtime.internal.Gemma;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
 import dev.toploc.runtime.internal.MoeBlock;
@@ -31,7 +32,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Phi-3) loaded from a HuggingFace folder, and its forward pass.
+ * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Phi-3, Gemma 2/3) loaded from a HuggingFace folder, and its forward pass.
  *
  * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
  * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
@@ -58,6 +59,8 @@ public final class Model implements AutoCloseable {
     private final float[] finalNorm;
     private final Layer[] layers;
     private final Rope rope;
+    /** Gemma 3's rope of the windowed (local) layers, null otherwise. */
+    private final Rope ropeLocal;
     private final Map<String, Safetensors.Entry> tensors;
     private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
     private volatile ModelIdentity identity;
@@ -67,9 +70,13 @@ public final class Model implements AutoCloseable {
      * One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode).
      * {@code qNorm}/{@code kNorm}: Qwen3's per-head RMSNorm weights (head_dim each), null when the architecture has none.
      * {@code moe}: the experts of a sparse layer (then gate/up/down are null), else null.
+     * Gemma: {@code postNorm} is {@code pre_feedforward_layernorm}, {@code postAttnNorm} its
+     * {@code post_attention_layernorm} (on the attention output) and {@code postFfnNorm} its
+     * {@code post_feedforward_layernorm}; both null for the other architectures.
      */
     private record Layer(float[] inNorm, Weight q, Weight k, Weight v, Weight o, float[] qBias, float[] kBias, float[] vBias,
-                         float[] postNorm, Weight gate, Weight up, Weight down, float[] qNorm, float[] kNorm, MoeBlock.Experts moe) {
+                         float[] postNorm, Weight gate, Weight up, Weight down, float[] qNorm, float[] kNorm, MoeBlock.Experts moe,
+                         float[] postAttnNorm, float[] postFfnNorm) {
     }
 
     private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
@@ -83,6 +90,7 @@ public final class Model implements AutoCloseable {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.rope = new Rope(cfg);
+        this.ropeLocal = cfg.gemma() != null && cfg.gemma().localRopeTheta() > 0 ? new Rope(cfg.headDim(), cfg.gemma().localRopeTheta(), null) : null;
         this.tensors = tensors;
     }
 
@@ -121,6 +129,7 @@ public final class Model implements AutoCloseable {
                 boolean bias = cfg.attentionBias();
                 boolean sparse = cfg.sparseLayer(l);
                 boolean fused = cfg.architecture() == ModelConfig.Architecture.PHI3;
+                boolean gemma = cfg.gemma() != null;
                 int inter = cfg.intermediateSize();
                 String qkv = p + "self_attn.qkv_proj.weight";
                 String gateUp = p + "mlp.gate_up_proj.weight";
@@ -133,13 +142,15 @@ public final class Model implements AutoCloseable {
                         bias ? ld.vector(p + "self_attn.q_proj.bias", qOut) : null,
                         bias ? ld.vector(p + "self_attn.k_proj.bias", kvOut) : null,
                         bias ? ld.vector(p + "self_attn.v_proj.bias", kvOut) : null,
-                        ld.vector(p + "post_attention_layernorm.weight", d),
+                        ld.vector(p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), d),
                         sparse ? null : fused ? ld.rows(gateUp, 2 * inter, d, 0, inter) : ld.matrix(p + "mlp.gate_proj.weight", inter, d),
                         sparse ? null : fused ? ld.rows(gateUp, 2 * inter, d, inter, inter) : ld.matrix(p + "mlp.up_proj.weight", inter, d),
                         sparse ? null : ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()),
                         cfg.qkNorm() ? ld.vector(p + "self_attn.q_norm.weight", hd) : null,
                         cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null,
-                        sparse ? experts(ld, cfg, p) : null);
+                        sparse ? experts(ld, cfg, p) : null,
+                        gemma ? ld.vector(p + "post_attention_layernorm.weight", d) : null,
+                        gemma ? ld.vector(p + "post_feedforward_layernorm.weight", d) : null);
             }
             Model m = new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
             m.eosIds = eosIds(dir, cfg);
@@ -406,6 +417,7 @@ public final class Model implements AutoCloseable {
         float[] y = new float[cfg.vocabSize()];
         Matmul.matmul(x, 1, adapt(lmHead, mode), null, y);
         mode.round(y, 0, y.length);
+        finalSoftcap(y, mode);
         return y;
     }
 
@@ -416,7 +428,15 @@ public final class Model implements AutoCloseable {
         float[] y = new float[count * cfg.vocabSize()];
         Matmul.matmul(x, count, adapt(lmHead, mode), null, y);
         mode.round(y, 0, y.length);
+        finalSoftcap(y, mode);
         return y;
+    }
+
+    /** Gemma 2's {@code final_logit_softcapping}: logits become {@code cap * tanh(logit / cap)}. */
+    private void finalSoftcap(float[] y, ComputeMode mode) {
+        if (cfg.gemma() != null && cfg.gemma().finalSoftcap() > 0) {
+            Gemma.softcap(y, 0, y.length, (float) cfg.gemma().finalSoftcap(), mode);
+        }
     }
 
     /** Opens a decoding session with a KV cache for up to {@code capacity} positions. */
@@ -487,7 +507,13 @@ public final class Model implements AutoCloseable {
             embed.row(tokens[t], x, t * d);
         }
         mode.round(x, 0, x.length);
+        ModelConfig.Gemma gm = cfg.gemma();
+        boolean unit = gm != null;      // Gemma's RMSNorms scale by (1 + w)
+        if (gm != null) {
+            Gemma.scaleEmbeddings(x, d, mode);
+        }
         float[][] rot = rope.tables(start, T, mode);
+        float[][] rotLocal = ropeLocal == null ? null : ropeLocal.tables(start, T, mode);
         float[] h = new float[T * d];
         float[] q = new float[T * heads * hd];
         float[] k = new float[T * kvHeads * hd];
@@ -500,30 +526,46 @@ public final class Model implements AutoCloseable {
         Layer[] ls = stream ? layers : adaptedLayers(mode);
         for (int l = 0; l < ls.length; l++) {
             Layer L = stream ? adapt(layers[l], mode) : ls[l];
-            rmsNorm(x, T, d, L.inNorm, eps, mode, h);
+            rmsNorm(x, T, d, L.inNorm, eps, mode, h, unit);
             linear(h, T, L.q, L.qBias, mode, q);
             linear(h, T, L.k, L.kBias, mode, k);
             linear(h, T, L.v, L.vBias, mode, v);
             if (L.qNorm != null) {
                 // Qwen3: each head's query and key RMS-normalized over head_dim (in place: a row's sum of squares is taken first)
-                rmsNorm(q, T * heads, hd, L.qNorm, eps, mode, q);
-                rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k);
+                rmsNorm(q, T * heads, hd, L.qNorm, eps, mode, q, unit);
+                rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k, unit);
             }
-            rope.apply(q, T, heads, rot, mode);
-            rope.apply(k, T, kvHeads, rot, mode);
+            float[][] r = rotLocal != null && cfg.windowedLayers().get(l) ? rotLocal : rot;
+            rope.apply(q, T, heads, r, mode);
+            rope.apply(k, T, kvHeads, r, mode);
             KvCache.Layer kv = cache.layer(l);
             kv.store(k, v, start, T);
-            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector);
+            if (gm != null) {
+                Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector,
+                        (float) Math.pow(gm.queryPreAttnScalar(), -0.5), (float) gm.attnSoftcap());
+            } else {
+                Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector);
+            }
             linear(att, T, L.o, null, mode, o);
+            if (L.postAttnNorm != null) {
+                rmsNorm(o, T, d, L.postAttnNorm, eps, mode, o, true);
+            }
             addInPlace(x, o, mode);
-            rmsNorm(x, T, d, L.postNorm, eps, mode, h);
+            rmsNorm(x, T, d, L.postNorm, eps, mode, h, unit);
             if (L.moe != null) {
                 MoeBlock.forward(h, T, d, L.moe, mode, o);
             } else {
                 linear(h, T, L.gate, null, mode, gate);
                 linear(h, T, L.up, null, mode, up);
-                MoeBlock.swiglu(gate, up, gate.length, mode);
+                if (gm != null) {
+                    Gemma.geglu(gate, up, gate.length, mode);
+                } else {
+                    MoeBlock.swiglu(gate, up, gate.length, mode);
+                }
                 linear(gate, T, L.down, null, mode, o);
+            }
+            if (L.postFfnNorm != null) {
+                rmsNorm(o, T, d, L.postFfnNorm, eps, mode, o, true);
             }
             addInPlace(x, o, mode);
             if (stream) {
@@ -534,7 +576,7 @@ public final class Model implements AutoCloseable {
             }
         }
         float[] out = new float[T * d];
-        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out);
+        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out, unit);
         return out;
     }
 
@@ -553,8 +595,24 @@ public final class Model implements AutoCloseable {
     /**
      * {@code transformers}' LlamaRMSNorm: in fp32, {@code x * rsqrt(mean(x^2) + eps)} (the sum of squares
      * fma-accumulated in increasing index), rounded to the compute dtype, then times the weight, rounded.
+     * With {@code unitOffset} Gemma's: {@code (x * rsqrt(...)) * (1 + w)} all in fp32, rounded once.
+     * In place ({@code out == x}) is allowed: a row's sum of squares is taken before it is written.
      */
-    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out) {
+    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out, boolean unitOffset) {
+        if (unitOffset) {
+            Parallel.forEach(T, t -> {
+                int off = t * d;
+                float ss = 0f;
+                for (int i = 0; i < d; i++) {
+                    ss = Math.fma(x[off + i], x[off + i], ss);
+                }
+                float r = (float) (1.0 / Math.sqrt(ss / d + eps));
+                for (int i = 0; i < d; i++) {
+                    out[off + i] = mode.round((x[off + i] * r) * (1f + w[i]));
+                }
+            });
+            return;
+        }
         Parallel.forEach(T, t -> {
             int off = t * d;
             float ss = 0f;
@@ -583,7 +641,7 @@ public final class Model implements AutoCloseable {
                 m.rounded(L.qBias), m.rounded(L.kBias), m.rounded(L.vBias),
                 m.rounded(L.postNorm), L.gate == null ? null : adapt(L.gate, m), L.up == null ? null : adapt(L.up, m),
                 L.down == null ? null : adapt(L.down, m), m.rounded(L.qNorm), m.rounded(L.kNorm),
-                L.moe == null ? null : L.moe.map(w -> adapt(w, m)));
+                L.moe == null ? null : L.moe.map(w -> adapt(w, m)), m.rounded(L.postAttnNorm), m.rounded(L.postFfnNorm));
     }
 
     /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */

@@ -24,18 +24,38 @@ import java.util.Locale;
  *                        when {@code use_sliding_window}), else every layer
  * @param moe             the mixture-of-experts feed-forward (Qwen3-MoE, Mixtral), or null for a dense one
  * @param eosTokenIds     every id of {@code eos_token_id} (an int or a list; empty when none), in file order
+ * @param gemma           Gemma 2/3's settings, or null for the other architectures
  */
 public record ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                           int numKvHeads, int headDim, int vocabSize, int maxPositions, double ropeTheta, double rmsNormEps,
                           boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling,
                           int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers, Moe moe,
-                          java.util.List<Integer> eosTokenIds) {
+                          java.util.List<Integer> eosTokenIds, Gemma gemma) {
 
     /** The supported model families. */
     public enum Architecture {
         LLAMA, MISTRAL, QWEN2, QWEN3, QWEN3_MOE, MIXTRAL,
         /** Phi-3/Phi-4: Llama's math with fused {@code qkv_proj} and {@code gate_up_proj}. */
-        PHI3
+        PHI3, GEMMA2,
+        /** Gemma 3's text decoder ({@code Gemma3ForCausalLM}). */
+        GEMMA3_TEXT
+    }
+
+    /**
+     * Gemma 2/3: embeddings times {@code sqrt(hidden)}, RMSNorms scaling by {@code 1 + w}, norms after
+     * attention and around the MLP, GeGLU with tanh GELU, scores times {@code queryPreAttnScalar^-0.5}.
+     *
+     * @param attnSoftcap   attention scores become {@code cap * tanh(score / cap)} (0: none)
+     * @param finalSoftcap  logits become {@code cap * tanh(logit / cap)} (0: none)
+     * @param localRopeTheta Gemma 3: rope base of the windowed layers, without rope_scaling (0: as the global layers)
+     */
+    public record Gemma(double queryPreAttnScalar, double attnSoftcap, double finalSoftcap, double localRopeTheta) {
+        public Gemma {
+            require(queryPreAttnScalar > 0 && attnSoftcap >= 0 && finalSoftcap >= 0 && localRopeTheta >= 0
+                            && Double.isFinite(queryPreAttnScalar + attnSoftcap + finalSoftcap + localRopeTheta),
+                    "query_pre_attn_scalar " + queryPreAttnScalar + ", soft-caps " + attnSoftcap + "/" + finalSoftcap
+                            + ", rope_local_base_freq " + localRopeTheta + " (expected positive, caps and base finite and >= 0)");
+        }
     }
 
     /**
@@ -178,8 +198,10 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             case "qwen3_moe" -> Architecture.QWEN3_MOE;
             case "mixtral" -> Architecture.MIXTRAL;
             case "phi3" -> Architecture.PHI3;
+            case "gemma2" -> Architecture.GEMMA2;
+            case "gemma3_text" -> Architecture.GEMMA3_TEXT;
             default -> throw new ModelFormatException(where + ": model_type '" + n.path("model_type").asText("")
-                    + "' is not supported (expected llama, mistral, qwen2, qwen3, qwen3_moe, mixtral or phi3)");
+                    + "' is not supported (expected llama, mistral, qwen2, qwen3, qwen3_moe, mixtral, phi3, gemma2 or gemma3_text)");
         };
         JsonNode prf = n.get("partial_rotary_factor");
         if (prf != null && !prf.isNull() && (!prf.isNumber() || prf.asDouble() != 1.0)) {
@@ -189,27 +211,49 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         int heads = intField(n, "num_attention_heads", where);
         int kvHeads = n.has("num_key_value_heads") && !n.get("num_key_value_heads").isNull() ? intField(n, "num_key_value_heads", where) : heads;
         int headDim = n.has("head_dim") && !n.get("head_dim").isNull() ? intField(n, "head_dim", where) : hidden / heads;
-        String act = n.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            throw new ModelFormatException(where + ": hidden_act '" + act + "' is not supported (expected silu)");
+        boolean gemma = arch == Architecture.GEMMA2 || arch == Architecture.GEMMA3_TEXT;
+        // Gemma's transformers code reads hidden_activation (hidden_act is the legacy key)
+        String act = gemma ? n.path("hidden_activation").asText(n.path("hidden_act").asText("gelu_pytorch_tanh")) : n.path("hidden_act").asText("silu");
+        String expectedAct = gemma ? "gelu_pytorch_tanh" : "silu";
+        if (!act.equals(expectedAct)) {
+            throw new ModelFormatException(where + ": hidden_act '" + act + "' is not supported (expected " + expectedAct + ")");
         }
         RopeScaling scaling = ropeScaling(n, headDim, where);
         int window = 0;
         JsonNode sw = n.get("sliding_window");
-        boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || arch == Architecture.PHI3
+        boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || arch == Architecture.PHI3 || gemma
                 || n.path("use_sliding_window").asBoolean(false);
         if (useWindow && sw != null && sw.isIntegralNumber()) {
             window = sw.asInt();
         }
         int layers = intField(n, "num_hidden_layers", where);
-        java.util.List<Boolean> windowed = window > 0 ? windowedLayers(n, arch, layers, where) : null;
+        // Gemma 3 needs the layer kinds even without a window: its local layers take another rope base
+        java.util.List<Boolean> windowed = window > 0 || arch == Architecture.GEMMA3_TEXT ? windowedLayers(n, arch, layers, where) : null;
         return new ModelConfig(arch, hidden, intField(n, "intermediate_size", where), layers,
                 heads, kvHeads, headDim, intField(n, "vocab_size", where), n.path("max_position_embeddings").asInt(4096),
                 n.path("rope_theta").asDouble(10000.0), n.path("rms_norm_eps").asDouble(1e-6),
-                n.path("tie_word_embeddings").asBoolean(false),
+                n.path("tie_word_embeddings").asBoolean(gemma),
                 arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")),
-                arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE, windowed, moe(n, arch, layers, where),
-                eosIds(n.get("eos_token_id"), where));
+                arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE || arch == Architecture.GEMMA3_TEXT, windowed,
+                moe(n, arch, layers, where), eosIds(n.get("eos_token_id"), where), gemma ? gemma(n, arch, headDim, where) : null);
+    }
+
+    private static Gemma gemma(JsonNode n, Architecture arch, int headDim, String where) throws ModelFormatException {
+        return new Gemma(optional(n, "query_pre_attn_scalar", headDim, where), optional(n, "attn_logit_softcapping", 0, where),
+                optional(n, "final_logit_softcapping", 0, where),
+                arch == Architecture.GEMMA3_TEXT ? optional(n, "rope_local_base_freq", 10000.0, where) : 0);
+    }
+
+    /** A number field that may be absent or null ({@code def}). */
+    private static double optional(JsonNode n, String field, double def, String where) throws ModelFormatException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return def;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw new ModelFormatException(where + ": " + field + " is " + v + " (expected a number or null)");
+        }
+        return v.asDouble();
     }
 
     /** Qwen3-MoE's and Mixtral's expert settings; options these architectures have that change the math are refused. */
@@ -272,6 +316,20 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                     default -> throw new ModelFormatException(where + ": layer_types has '" + t.asText(t.toString())
                             + "' (expected sliding_attention or full_attention)");
                 }
+            }
+            return out;
+        }
+        if (arch == Architecture.GEMMA2) {
+            for (int l = 0; l < layers; l++) {
+                out.add(l % 2 == 0);    // transformers' Gemma2: even layers slide
+            }
+            return out;
+        }
+        if (arch == Architecture.GEMMA3_TEXT) {
+            JsonNode pat = n.get("sliding_window_pattern");
+            int pattern = pat == null || pat.isNull() ? 6 : intField(n, "sliding_window_pattern", where);
+            for (int l = 0; l < layers; l++) {
+                out.add((l + 1) % pattern != 0);    // every pattern-th layer global
             }
             return out;
         }
