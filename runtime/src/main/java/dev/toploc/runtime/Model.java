@@ -599,20 +599,6 @@ public final class Model implements AutoCloseable {
      * In place ({@code out == x}) is allowed: a row's sum of squares is taken before it is written.
      */
     private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out, boolean unitOffset) {
-        if (unitOffset) {
-            Parallel.forEach(T, t -> {
-                int off = t * d;
-                float ss = 0f;
-                for (int i = 0; i < d; i++) {
-                    ss = Math.fma(x[off + i], x[off + i], ss);
-                }
-                float r = (float) (1.0 / Math.sqrt(ss / d + eps));
-                for (int i = 0; i < d; i++) {
-                    out[off + i] = mode.round((x[off + i] * r) * (1f + w[i]));
-                }
-            });
-            return;
-        }
         Parallel.forEach(T, t -> {
             int off = t * d;
             float ss = 0f;
@@ -621,7 +607,7 @@ public final class Model implements AutoCloseable {
             }
             float r = (float) (1.0 / Math.sqrt(ss / d + eps));
             for (int i = 0; i < d; i++) {
-                out[off + i] = mode.round(w[i] * mode.round(x[off + i] * r));
+                out[off + i] = unitOffset ? mode.round((x[off + i] * r) * (1f + w[i])) : mode.round(w[i] * mode.round(x[off + i] * r));
             }
         });
     }

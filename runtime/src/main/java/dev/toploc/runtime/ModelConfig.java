@@ -112,6 +112,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             require(Double.isFinite(factor) && factor > 0 && originalMaxPositions > 0 && Double.isFinite(attentionFactor) && attentionFactor > 0,
                     "rope_scaling factor " + factor + ", original_max_position_embeddings " + originalMaxPositions
                             + ", attention_factor " + attentionFactor + " (expected positive and finite)");
+            require(type != Type.YARN || (betaFast > 0 && betaSlow > 0 && Double.isFinite(betaFast + betaSlow)),
+                    "rope_scaling beta_fast " + betaFast + ", beta_slow " + betaSlow + " (expected positive)");
             shortFactor = shortFactor == null ? null : java.util.List.copyOf(shortFactor);
             longFactor = longFactor == null ? null : java.util.List.copyOf(longFactor);
         }
