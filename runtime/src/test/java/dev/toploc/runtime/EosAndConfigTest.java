@@ -84,6 +84,20 @@ class EosAndConfigTest {
     }
 
     @Test
+    void randomQwen3Shape_loadsWithItsQkNorms(@TempDir Path tmp) throws Exception {
+        dev.toploc.runtime.internal.RandomModel.write(tmp, dev.toploc.runtime.internal.RandomModel.Shape.qwen3(1, 300), "BF16", 7, 1);
+        try (Model m = Model.load(tmp)) {
+            assertEquals(ModelConfig.Architecture.QWEN3, m.config().architecture());
+            assertTrue(m.config().qkNorm() && m.config().numHeads() * m.config().headDim() != m.config().hiddenSize());
+            assertTrue(m.storedTensor("model.layers.0.self_attn.k_norm.weight").isPresent());
+            float[] h = m.prefill(new int[] {1, 2, 3}, ComputeMode.BF16);
+            for (float v : h) {
+                assertTrue(Float.isFinite(v));
+            }
+        }
+    }
+
+    @Test
     void windowedLayers_followLayerTypes_orQwensMaxWindowLayers() throws Exception {
         ModelConfig q = parse("\"model_type\":\"qwen2\",\"use_sliding_window\":true,\"sliding_window\":32,\"max_window_layers\":2");
         assertEquals(List.of(0, 0, 32, 32), List.of(q.windowOf(0), q.windowOf(1), q.windowOf(2), q.windowOf(3)));
