@@ -32,6 +32,7 @@ rotation llama.cpp's).
 A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to load a model): ids 0..255
 byte tokens, 256/257 <s> and </s>, the rest <tN>; only ids are ever evaluated.
 
+qwen2 with use_sliding_window -> 'granite_swa' (see the comment in convert), q/k rows and biases permuted.
 `drop` names deliberately wrong conversions (negative controls): 'unit_offset' stores Gemma's norm weights
 without the + 1; 'embed_scale' divides the embeddings by sqrt(hidden) (cancelling Gemma's scale); 'swa' leaves the sliding window out;
 'gate_up_order' swaps phi3's gate and up halves; 'kv_order' swaps phi3's k and v rows; 'qk_norm' converts a qwen3 folder as 'llama'
@@ -106,6 +107,9 @@ def convert(folder, out, drop=(), positions=0):
     if mt not in GGUF_ARCH:
         raise SystemExit(f"model_type {mt}: no GGUF mapping in this converter")
     A = GGUF_ARCH[mt]
+    qwen_window = mt == "qwen2" and cfg.get("use_sliding_window") and cfg.get("sliding_window")
+    if qwen_window:
+        A = "granite_swa"
     if "qk_norm" in drop:
         if A != "qwen3":
             raise SystemExit("drop qk_norm is for qwen3 folders")
@@ -149,6 +153,14 @@ def convert(folder, out, drop=(), positions=0):
         raise SystemExit(f"rope_scaling {rt}: no GGUF mapping in this converter")
     w.add(f"{A}.rope.freq_base", T_F32, theta)
     w.add(f"{A}.attention.layer_norm_rms_epsilon", T_F32, float(cfg.get("rms_norm_eps", 1e-6)))
+    if qwen_window:
+        # llama.cpp's qwen2 has no window; its Granite iSWA graph with every multiplier neutral, attention sinks
+        # at -1e30 (no effect) and a per-layer window pattern is Qwen2 with windows on chosen layers
+        windowed = [l >= cfg["max_window_layers"] for l in range(layers)]
+        w.add(f"{A}.logit_scale", T_F32, 1.0)
+        w.add(f"{A}.attention.sliding_window", T_U32, int(cfg["sliding_window"]))
+        w.add(f"{A}.attention.sliding_window_pattern", T_ARR, (T_BOOL, windowed))
+        w.add(f"{A}.deepstack_mapping", T_ARR, (T_I32, [-1] * layers))
     gemma = A in ("gemma2", "gemma3")
     if gemma:
         if cfg.get("query_pre_attn_scalar", hd) != hd:
@@ -174,7 +186,7 @@ def convert(folder, out, drop=(), positions=0):
     w.add("tokenizer.ggml.eos_token_id", T_U32, 257)
     w.add("tokenizer.ggml.add_bos_token", T_BOOL, False)
 
-    perm = A == "llama"
+    perm = A in ("llama", "granite_swa")
     one = 0.0 if "unit_offset" in drop else 1.0
 
     def nrm(x):
@@ -197,13 +209,16 @@ def convert(folder, out, drop=(), positions=0):
             w.tensor(b + "attn_q.weight", permute(q, heads) if perm else q)
             w.tensor(b + "attn_k.weight", permute(k, kvh) if perm else k)
             w.tensor(b + "attn_v.weight", v)
-        for x, n in (("q", heads), ("k", kvh), ("v", kvh)):
+        for x, n in (("q", heads), ("k", kvh), ("v", None)):
             if p + f"self_attn.{x}_proj.bias" in t:
-                w.tensor(b + f"attn_{x}.bias", t[p + f"self_attn.{x}_proj.bias"])
+                bias = t[p + f"self_attn.{x}_proj.bias"]
+                w.tensor(b + f"attn_{x}.bias", permute(bias, n) if perm and n else bias)
         if p + "self_attn.q_norm.weight" in t and "qk_norm" not in drop:
             w.tensor(b + "attn_q_norm.weight", nrm(t[p + "self_attn.q_norm.weight"]))
             w.tensor(b + "attn_k_norm.weight", nrm(t[p + "self_attn.k_norm.weight"]))
         w.tensor(b + "attn_output.weight", t[p + "self_attn.o_proj.weight"])
+        if A == "granite_swa":
+            w.tensor(b + "attn_sinks.weight", np.full(heads, -1e30, dtype=np.float32))
         if gemma:
             w.tensor(b + "post_attention_norm.weight", nrm(t[p + "post_attention_layernorm.weight"]))
             w.tensor(b + "ffn_norm.weight", nrm(t[p + "pre_feedforward_layernorm.weight"]))

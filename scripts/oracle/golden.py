@@ -66,6 +66,13 @@ CASES = {
                           rms_eps=1e-5, seed=34, extra_config={"sliding_window": 2047}),
              {"kv-swapped": {"drop": ["kv_order"]}, "gate-up-swapped": {"drop": ["gate_up_order"]}},
              "fused qkv_proj and gate_up_proj, GQA 4/2, sliding_window 2047 as Phi-3-mini-4k (beyond the sequence)"),
+    "qwen2-window-layers": ("qwen2", dict(hidden=64, inter=128, layers=3, heads=4, kv_heads=2, head_dim=16,
+                                          rope_theta=1000000.0, rms_eps=1e-6, seed=41, extra_config={
+                                              "use_sliding_window": True, "sliding_window": 32, "max_window_layers": 1,
+                                              "attention_bias": True}),
+                            {"no-window": {"config": {"use_sliding_window": False}},
+                             "every-layer-windowed": {"config": {"max_window_layers": 0}}},
+                            "Qwen2's use_sliding_window with max_window_layers 1: layer 0 full, layers 1-2 window 32; QKV bias"),
     "llama-linear": ("llama", dict(seed=35, extra_config={"rope_scaling": {"rope_type": "linear", "factor": 4.0}}),
                      {"no-scaling": {"config": {"rope_scaling": None}}}, "rope_scaling linear, factor 4"),
     "llama-dynamic": ("llama", dict(seed=36, extra_config={"max_position_embeddings": 128,

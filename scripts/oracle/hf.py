@@ -103,6 +103,9 @@ def random_model(folder, arch, *, hidden=64, inter=128, layers=2, heads=4, kv_he
         t[p + "self_attn.k_proj.weight"] = lin(kv_heads * head_dim, hidden, 1.5)
         t[p + "self_attn.v_proj.weight"] = lin(kv_heads * head_dim, hidden)
         t[p + "self_attn.o_proj.weight"] = lin(hidden, heads * head_dim, 0.7)
+        if arch == "qwen2":
+            for x, n in (("q", heads), ("k", kv_heads), ("v", kv_heads)):
+                t[p + f"self_attn.{x}_proj.bias"] = (0.5 * rng.standard_normal(n * head_dim)).astype(np.float32)
         if gemma:
             t[p + "pre_feedforward_layernorm.weight"] = norm(hidden)
             t[p + "post_feedforward_layernorm.weight"] = norm(hidden)
