@@ -221,6 +221,17 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             throw new ModelFormatException(where + ": hidden_act '" + act + "' is not supported (expected " + expectedAct + ")");
         }
         RopeScaling scaling = ropeScaling(n, headDim, where);
+        if (n.path("mlp_bias").asBoolean(false)) {
+            throw new ModelFormatException(where + ": mlp_bias true is not supported (expected false: MLP projections without bias)");
+        }
+        // Qwen2 always has q/k/v biases and no o_proj bias; Mistral, Mixtral and Phi-3 have none whatever the flag says
+        // (transformers ignores it there); in the others attention_bias also puts a bias on o_proj, which is not supported
+        boolean biasFlag = n.path("attention_bias").asBoolean(false);
+        boolean ignoresFlag = arch == Architecture.QWEN2 || arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || arch == Architecture.PHI3;
+        if (biasFlag && !ignoresFlag) {
+            throw new ModelFormatException(where + ": attention_bias true is not supported for " + type
+                    + " (it adds an o_proj bias; expected false)");
+        }
         int window = 0;
         JsonNode sw = n.get("sliding_window");
         boolean useWindow = arch == Architecture.MISTRAL || arch == Architecture.MIXTRAL || arch == Architecture.PHI3 || gemma
@@ -235,7 +246,7 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                 heads, kvHeads, headDim, intField(n, "vocab_size", where), n.path("max_position_embeddings").asInt(4096),
                 n.path("rope_theta").asDouble(10000.0), n.path("rms_norm_eps").asDouble(1e-6),
                 n.path("tie_word_embeddings").asBoolean(gemma),
-                arch == Architecture.QWEN2 || n.path("attention_bias").asBoolean(false), window, scaling, eos(n.get("eos_token_id")),
+                arch == Architecture.QWEN2, window, scaling, eos(n.get("eos_token_id")),
                 arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE || arch == Architecture.GEMMA3_TEXT, windowed,
                 moe(n, arch, layers, where), eosIds(n.get("eos_token_id"), where), gemma ? gemma(n, arch, headDim, where) : null);
     }

@@ -130,6 +130,11 @@ class EosAndConfigTest {
                 + "\"mlp_only_layers\":[7]").contains("mlp_only_layers has 7"));
         assertTrue(refusal("\"model_type\":\"phi3\",\"partial_rotary_factor\":0.75").contains("partial_rotary_factor 0.75 is not supported"));
         assertTrue(refusal("\"model_type\":\"gpt_oss\"").contains("model_type 'gpt_oss' is not supported"));
+        assertTrue(refusal("\"model_type\":\"llama\",\"attention_bias\":true").contains("attention_bias true is not supported for llama"));
+        assertTrue(refusal("\"model_type\":\"llama\",\"mlp_bias\":true").contains("mlp_bias true is not supported"));
+        assertFalse(parse("\"model_type\":\"mistral\",\"attention_bias\":true").attentionBias(), "transformers' Mistral has no biases");
+        assertTrue(parse("\"model_type\":\"qwen2\",\"attention_bias\":false").attentionBias(), "Qwen2 always has q/k/v biases");
+        assertTrue(refusal("\"model_type\":\"gemma2\",\"hidden_activation\":\"gelu\"").contains("hidden_act 'gelu' is not supported (expected gelu_pytorch_tanh)"));
         assertTrue(refusal("\"model_type\":\"llama\",\"rope_scaling\":{\"rope_type\":\"su\"}").contains("rope_scaling type 'su' is not supported"));
         assertTrue(refusal("\"model_type\":\"llama\",\"rope_scaling\":{\"rope_type\":\"linear\"}").contains("rope_scaling.factor is missing"));
         assertTrue(refusal("\"model_type\":\"phi3\",\"rope_scaling\":{\"type\":\"longrope\",\"short_factor\":[1,1],\"long_factor\":[1,1]}")
