@@ -8,6 +8,7 @@ Prints max |X - ref| / rms(ref) over the positions for llama.cpp's golden values
 runtime's states (`toploc prefill --mode fp32` output; soft-capped first when the golden values are logits).
 """
 import json
+import math
 import os
 import sys
 
@@ -18,7 +19,9 @@ sys.path.insert(0, HERE)
 import hf  # noqa: E402
 
 
-def forward(cfg, t, ids):
+def forward(cfg, t, ids, act="gelu_tanh", post_norms=True):
+    """Final-norm states (n x hidden, float64). act / post_norms other than the defaults give the deliberately
+    wrong variants used as negative controls (erf GELU or SiLU in the MLP; no post-attention/feed-forward norms)."""
     H, nh = cfg["hidden_size"], cfg["num_attention_heads"]
     nkv, d = cfg["num_key_value_heads"], cfg["head_dim"]
     eps, L, n = cfg["rms_norm_eps"], cfg["num_hidden_layers"], len(ids)
@@ -67,12 +70,17 @@ def forward(cfg, t, ids):
         s = np.exp(s - s.max(axis=-1, keepdims=True))
         s /= s.sum(axis=-1, keepdims=True)
         o = np.einsum("hqk,khd->qhd", s, v).reshape(n, nh * d) @ g(p + "self_attn.o_proj.weight").T
-        x = x + rms(o, g(p + "post_attention_layernorm.weight"))
+        x = x + (rms(o, g(p + "post_attention_layernorm.weight")) if post_norms else o)
         h = rms(x, g(p + "pre_feedforward_layernorm.weight"))
         a = h @ g(p + "mlp.gate_proj.weight").T
-        a = 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3)))
+        if act == "gelu_tanh":
+            a = 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3)))
+        elif act == "gelu_erf":
+            a = 0.5 * a * (1 + np.vectorize(math.erf)(a / np.sqrt(2)))
+        else:
+            a = a / (1 + np.exp(-a))
         m = (a * (h @ g(p + "mlp.up_proj.weight").T)) @ g(p + "mlp.down_proj.weight").T
-        x = x + rms(m, g(p + "post_feedforward_layernorm.weight"))
+        x = x + (rms(m, g(p + "post_feedforward_layernorm.weight")) if post_norms else m)
     return rms(x, g("model.norm.weight"))
 
 
