@@ -64,7 +64,7 @@ public final class Model implements AutoCloseable {
     private final Map<String, Safetensors.Entry> tensors;
     private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
     private volatile ModelIdentity identity;
-    private java.util.SortedSet<Integer> eosIds = java.util.Collections.emptySortedSet();
+    private final java.util.SortedSet<Integer> eosIds;
 
     /**
      * One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode).
@@ -80,7 +80,8 @@ public final class Model implements AutoCloseable {
     }
 
     private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
-                  float[] finalNorm, Layer[] layers, Map<String, Safetensors.Entry> tensors) {
+                  float[] finalNorm, Layer[] layers, Map<String, Safetensors.Entry> tensors,
+                  java.util.SortedSet<Integer> eosIds) {
         this.dir = dir;
         this.cfg = cfg;
         this.arena = arena;
@@ -92,6 +93,7 @@ public final class Model implements AutoCloseable {
         this.rope = new Rope(cfg);
         this.ropeLocal = cfg.gemma() != null && cfg.gemma().localRopeTheta() > 0 ? new Rope(cfg.headDim(), cfg.gemma().localRopeTheta(), null) : null;
         this.tensors = tensors;
+        this.eosIds = eosIds;
     }
 
     /** Loads {@code config.json} and the weights ({@code model.safetensors}, or shards listed in {@code model.safetensors.index.json}). */
@@ -152,9 +154,7 @@ public final class Model implements AutoCloseable {
                         gemma ? ld.vector(p + "post_attention_layernorm.weight", d) : null,
                         gemma ? ld.vector(p + "post_feedforward_layernorm.weight", d) : null);
             }
-            Model m = new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
-            m.eosIds = eosIds(dir, cfg);
-            return m;
+            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors, eosIds(dir, cfg));
         } catch (ModelFormatException | RuntimeException e) {
             arena.close();
             throw e;
