@@ -48,6 +48,17 @@ public final class CudaPrefill implements AutoCloseable {
      */
     public static CudaPrefill upload(CudaBackend backend, Model model) throws CudaException {
         ModelConfig c = model.config();
+        if (c.ropeScaling() != null && c.ropeScaling().type() != ModelConfig.RopeScaling.Type.LLAMA3
+                && c.ropeScaling().type() != ModelConfig.RopeScaling.Type.LINEAR) {
+            throw new CudaException("unsupported", "the GPU prefill takes rope_scaling llama3 or linear (this is " + c.ropeScaling().type() + ")");
+        }
+        if (c.gemma() != null) {
+            throw new CudaException("unsupported", "the GPU prefill has no Gemma layers (this is " + c.architecture() + ")");
+        }
+        if (c.qkNorm() || c.moe() != null || c.architecture() == ModelConfig.Architecture.PHI3) {
+            throw new CudaException("unsupported", "the GPU prefill has no " + (c.qkNorm() ? "per-head q/k RMSNorm"
+                    : c.moe() != null ? "mixture of experts" : "fused projections") + " (this is " + c.architecture() + ")");
+        }
         if (c.attentionBias() || c.slidingWindow() > 0) {
             throw new CudaException("unsupported", "the GPU prefill covers Llama-family models without QKV bias or sliding window (this is "
                     + c.architecture() + (c.attentionBias() ? " with QKV bias" : " with a sliding window") + ")");

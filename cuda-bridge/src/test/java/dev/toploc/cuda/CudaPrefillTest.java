@@ -83,6 +83,17 @@ class CudaPrefillTest {
             assertEquals("unsupported", e.errorName());
             assertTrue(e.getMessage().contains("with QKV bias"), e.getMessage());
         }
+        // the runtime's newer layers: refused by name rather than computed without them
+        for (String[] c : new String[][] {{"qwen3", "per-head q/k RMSNorm"}, {"qwen3-moe", "per-head q/k RMSNorm"},
+                {"mixtral", "mixture of experts"}, {"phi3", "fused projections"}, {"gemma2", "no Gemma layers"},
+                {"gemma3", "no Gemma layers"}, {"llama-yarn", "rope_scaling llama3 or linear (this is YARN)"},
+                {"llama-dynamic", "(this is DYNAMIC)"}}) {
+            try (Model m = Model.load(TestVectors.root().resolve("oracle").resolve(c[0]))) {
+                CudaException e = assertThrows(CudaException.class, () -> CudaPrefill.upload(b, m));
+                assertEquals("unsupported", e.errorName());
+                assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+            }
+        }
         try (Model m = Model.load(DIR); CudaPrefill gpu = CudaPrefill.upload(b, m)) {
             assertThrows(IllegalArgumentException.class, () -> gpu.prefill(new int[0]));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.prefill(new int[] {1, 258}));

@@ -29,8 +29,8 @@ public final class Generator {
     }
 
     /**
-     * Runs {@code prompt} and generates up to {@code maxTokens} tokens, stopping after {@code eos}
-     * ({@code -1}: never).
+     * Runs {@code prompt} and generates up to {@code maxTokens} tokens, stopping after {@code eos} or any other
+     * of the model's EOS ids ({@link Model#stopTokens}; {@code -1}: never).
      */
     public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, int eos,
                                       ComputeMode mode, HiddenListener listener) {
@@ -39,6 +39,12 @@ public final class Generator {
 
     /** As {@link #generate(Model, int[], int, Sampling, int, ComputeMode, HiddenListener)}, the passes on {@code compute}'s threads. */
     public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, int eos,
+                                      ComputeMode mode, HiddenListener listener, Compute compute) {
+        return generate(model, prompt, maxTokens, sampling, model.stopTokens(eos), mode, listener, compute);
+    }
+
+    /** As above, stopping after any token of {@code stop} (empty: never). */
+    public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, java.util.Set<Integer> stop,
                                       ComputeMode mode, HiddenListener listener, Compute compute) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt is empty (expected at least one token)");
@@ -69,7 +75,7 @@ public final class Generator {
             float[] logits = s.logits(last, 0);
             int tok = sampling.choose(logits, 0, vocab, pos);
             out[n++] = tok;
-            if (tok == eos) {
+            if (stop.contains(tok)) {
                 eosHit = true;
                 break;
             }

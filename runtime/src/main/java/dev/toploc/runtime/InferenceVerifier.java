@@ -338,26 +338,31 @@ public final class InferenceVerifier {
                             i, pos, tok, best, gap, sampling.logitMargin())));
                 }
             }
-            termination = termination(a, logits, vocab, sampling);
+            termination = termination(a, logits, vocab, sampling, model.stopTokens(a.sampling().eosToken()));
         } else {
-            termination = termination(a, null, vocab, sampling);   // the stop rule needs no replay, only its EOS probability does
+            // the stop rule needs no replay, only its EOS probability does
+            termination = termination(a, null, vocab, sampling, model.stopTokens(a.sampling().eosToken()));
         }
         return new Report(commits, failures, termination, sampling.replay() ? n : 0, worst, modelChecked);
     }
 
-    /** The termination rule: EOS only at the end and likely enough there, or exactly the declared length. */
-    private static String termination(Claim a, float[] logits, int vocab, SamplingCheck sampling) {
+    /**
+     * The termination rule, over the stop set ({@link Model#stopTokens} of the declared EOS: it and every EOS id
+     * of the verifier's model): no stop token before the end; stop 'eos' ends in one, likely enough there;
+     * stop 'length' has exactly the declared length and does not end in one.
+     */
+    private static String termination(Claim a, float[] logits, int vocab, SamplingCheck sampling, java.util.Set<Integer> stop) {
         InferenceAttestation.SamplingRef s = a.sampling();
         int[] c = a.completion();
         int n = c.length;
         for (int i = 0; i < n - 1; i++) {
-            if (s.eosToken() >= 0 && c[i] == s.eosToken()) {
-                return "EOS (" + s.eosToken() + ") at token " + i + " but the completion goes on to " + n + " tokens";
+            if (stop.contains(c[i])) {
+                return "EOS (" + c[i] + ", of " + stop + ") at token " + i + " but the completion goes on to " + n + " tokens";
             }
         }
         if (s.stop().equals("eos")) {
-            if (s.eosToken() < 0 || c[n - 1] != s.eosToken()) {
-                return "stop is 'eos' but the last token is " + c[n - 1] + " (eosTokenId " + s.eosToken() + ")";
+            if (!stop.contains(c[n - 1])) {
+                return "stop is 'eos' but the last token is " + c[n - 1] + " (EOS ids " + stop + ")";
             }
             if (logits == null) {
                 return null;
@@ -371,7 +376,7 @@ public final class InferenceVerifier {
             for (int v = 0; v < vocab; v++) {
                 z += Math.exp(logits[off + v] - max);
             }
-            double pEos = Math.exp(logits[off + s.eosToken()] - max) / z;
+            double pEos = Math.exp(logits[off + c[n - 1]] - max) / z;
             if (!(pEos >= sampling.minEosProb())) {       // NaN (non-finite logits) rejects
                 return String.format(Locale.ROOT, "EOS has probability %.2e at the end, below the minimum %.2e", pEos, sampling.minEosProb());
             }
@@ -380,8 +385,8 @@ public final class InferenceVerifier {
         if (n != s.maxTokens()) {       // n > maxTokens cannot be parsed or constructed; n < maxTokens did not stop for length
             return "stop is 'length' but the completion has " + n + " tokens, not the declared maxTokens " + s.maxTokens();
         }
-        if (s.eosToken() >= 0 && c[n - 1] == s.eosToken()) {
-            return "stop is 'length' but the last token is EOS";
+        if (stop.contains(c[n - 1])) {
+            return "stop is 'length' but the last token is EOS (" + c[n - 1] + ")";
         }
         return null;
     }

@@ -8,8 +8,10 @@ import dev.toploc.HiddenStates;
 import dev.toploc.internal.Sizes;
 import dev.toploc.internal.UntrustedFiles;
 import dev.toploc.runtime.internal.Attention;
+import dev.toploc.runtime.internal.Gemma;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
+import dev.toploc.runtime.internal.MoeBlock;
 import dev.toploc.runtime.internal.Rope;
 import dev.toploc.runtime.internal.Safetensors;
 import dev.toploc.runtime.internal.Weight;
@@ -32,7 +34,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A Llama-family model (Llama 2/3, Mistral, Qwen2) loaded from a HuggingFace folder, and its forward pass.
+ * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Phi-3, Gemma 2/3) loaded from a HuggingFace folder, and its forward pass.
  *
  * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
  * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
@@ -61,17 +63,29 @@ public final class Model implements AutoCloseable {
     private final float[] finalNorm;
     private final Layer[] layers;
     private final Rope rope;
+    /** Gemma 3's rope of the windowed (local) layers, null otherwise. */
+    private final Rope ropeLocal;
     private final Map<String, Safetensors.Entry> tensors;
     private final Map<ComputeMode, Layer[]> adapted = new EnumMap<>(ComputeMode.class);
     private volatile ModelIdentity identity;
+    private final java.util.SortedSet<Integer> eosIds;
 
-    /** One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode). */
+    /**
+     * One decoder layer: matrices as stored, norms and biases widened to fp32 (or, adapted, rounded to a mode).
+     * {@code qNorm}/{@code kNorm}: Qwen3's per-head RMSNorm weights (head_dim each), null when the architecture has none.
+     * {@code moe}: the experts of a sparse layer (then gate/up/down are null), else null.
+     * Gemma: {@code postNorm} is {@code pre_feedforward_layernorm}, {@code postAttnNorm} its
+     * {@code post_attention_layernorm} (on the attention output) and {@code postFfnNorm} its
+     * {@code post_feedforward_layernorm}; both null for the other architectures.
+     */
     private record Layer(float[] inNorm, Weight q, Weight k, Weight v, Weight o, float[] qBias, float[] kBias, float[] vBias,
-                         float[] postNorm, Weight gate, Weight up, Weight down) {
+                         float[] postNorm, Weight gate, Weight up, Weight down, float[] qNorm, float[] kNorm, MoeBlock.Experts moe,
+                         float[] postAttnNorm, float[] postFfnNorm) {
     }
 
     private Model(Path dir, ModelConfig cfg, Arena arena, List<Path> weightFiles, Weight embed, Weight lmHead,
-                  float[] finalNorm, Layer[] layers, Map<String, Safetensors.Entry> tensors) {
+                  float[] finalNorm, Layer[] layers, Map<String, Safetensors.Entry> tensors,
+                  java.util.SortedSet<Integer> eosIds) {
         this.dir = dir;
         this.cfg = cfg;
         this.arena = arena;
@@ -81,7 +95,9 @@ public final class Model implements AutoCloseable {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.rope = new Rope(cfg);
+        this.ropeLocal = cfg.gemma() != null && cfg.gemma().localRopeTheta() > 0 ? new Rope(cfg.headDim(), cfg.gemma().localRopeTheta(), null) : null;
         this.tensors = tensors;
+        this.eosIds = eosIds;
     }
 
     /** Shard indexes larger than this are refused (real ones are tens of KiB: one line per tensor). */
@@ -120,25 +136,105 @@ public final class Model implements AutoCloseable {
             for (int l = 0; l < layers.length; l++) {
                 String p = "model.layers." + l + ".";
                 boolean bias = cfg.attentionBias();
+                boolean sparse = cfg.sparseLayer(l);
+                boolean fused = cfg.architecture() == ModelConfig.Architecture.PHI3;
+                boolean gemma = cfg.gemma() != null;
+                int inter = cfg.intermediateSize();
+                String qkv = p + "self_attn.qkv_proj.weight";
+                String gateUp = p + "mlp.gate_up_proj.weight";
                 layers[l] = new Layer(
                         ld.vector(p + "input_layernorm.weight", d),
-                        ld.matrix(p + "self_attn.q_proj.weight", qOut, d),
-                        ld.matrix(p + "self_attn.k_proj.weight", kvOut, d),
-                        ld.matrix(p + "self_attn.v_proj.weight", kvOut, d),
+                        fused ? ld.rows(qkv, qOut + 2 * kvOut, d, 0, qOut) : ld.matrix(p + "self_attn.q_proj.weight", qOut, d),
+                        fused ? ld.rows(qkv, qOut + 2 * kvOut, d, qOut, kvOut) : ld.matrix(p + "self_attn.k_proj.weight", kvOut, d),
+                        fused ? ld.rows(qkv, qOut + 2 * kvOut, d, qOut + kvOut, kvOut) : ld.matrix(p + "self_attn.v_proj.weight", kvOut, d),
                         ld.matrix(p + "self_attn.o_proj.weight", d, qOut),
                         bias ? ld.vector(p + "self_attn.q_proj.bias", qOut) : null,
                         bias ? ld.vector(p + "self_attn.k_proj.bias", kvOut) : null,
                         bias ? ld.vector(p + "self_attn.v_proj.bias", kvOut) : null,
-                        ld.vector(p + "post_attention_layernorm.weight", d),
-                        ld.matrix(p + "mlp.gate_proj.weight", cfg.intermediateSize(), d),
-                        ld.matrix(p + "mlp.up_proj.weight", cfg.intermediateSize(), d),
-                        ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()));
+                        ld.vector(p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), d),
+                        sparse ? null : fused ? ld.rows(gateUp, 2 * inter, d, 0, inter) : ld.matrix(p + "mlp.gate_proj.weight", inter, d),
+                        sparse ? null : fused ? ld.rows(gateUp, 2 * inter, d, inter, inter) : ld.matrix(p + "mlp.up_proj.weight", inter, d),
+                        sparse ? null : ld.matrix(p + "mlp.down_proj.weight", d, cfg.intermediateSize()),
+                        cfg.qkNorm() ? ld.vector(p + "self_attn.q_norm.weight", hd) : null,
+                        cfg.qkNorm() ? ld.vector(p + "self_attn.k_norm.weight", hd) : null,
+                        sparse ? experts(ld, cfg, p) : null,
+                        gemma ? ld.vector(p + "post_attention_layernorm.weight", d) : null,
+                        gemma ? ld.vector(p + "post_feedforward_layernorm.weight", d) : null);
             }
-            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors);
+            return new Model(dir, cfg, arena, files, embed, lmHead, ld.vector("model.norm.weight", d), layers, tensors, eosIds(dir, cfg));
         } catch (ModelFormatException | RuntimeException e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** A sparse layer's router and experts, under Qwen3-MoE's ({@code mlp.experts.E.gate_proj}) or Mixtral's ({@code block_sparse_moe.experts.E.w1}) names. */
+    private static MoeBlock.Experts experts(Loader ld, ModelConfig cfg, String p) throws ModelFormatException {
+        ModelConfig.Moe m = cfg.moe();
+        int d = cfg.hiddenSize();
+        int w = m.expertIntermediate();
+        boolean mixtral = cfg.architecture() == ModelConfig.Architecture.MIXTRAL;
+        String base = p + (mixtral ? "block_sparse_moe." : "mlp.");
+        Weight[] gate = new Weight[m.numExperts()];
+        Weight[] up = new Weight[m.numExperts()];
+        Weight[] down = new Weight[m.numExperts()];
+        for (int e = 0; e < gate.length; e++) {
+            String x = base + "experts." + e + ".";
+            gate[e] = ld.matrix(x + (mixtral ? "w1" : "gate_proj") + ".weight", w, d);
+            up[e] = ld.matrix(x + (mixtral ? "w3" : "up_proj") + ".weight", w, d);
+            down[e] = ld.matrix(x + (mixtral ? "w2" : "down_proj") + ".weight", d, w);
+        }
+        return new MoeBlock.Experts(ld.matrix(base + "gate.weight", m.numExperts(), d), gate, up, down, m.topK(), m.normTopK());
+    }
+
+    /** config.json's eos_token_id ids and generation_config.json's (when the folder has one), together. */
+    private static java.util.SortedSet<Integer> eosIds(Path dir, ModelConfig cfg) throws ModelFormatException {
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>(cfg.eosTokenIds());
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.exists(gen)) {
+            String where = gen.getFileName().toString();
+            JsonNode n;
+            try {
+                if (!Files.isRegularFile(gen) || Files.size(gen) > ModelConfig.MAX_CONFIG_BYTES) {
+                    throw new ModelFormatException(where + ": not a regular file of at most " + ModelConfig.MAX_CONFIG_BYTES + " bytes");
+                }
+                n = JSON.readTree(Files.readAllBytes(gen));
+            } catch (IOException e) {
+                throw new ModelFormatException(where + ": not readable JSON (" + e.getMessage() + ")", e);
+            }
+            if (n == null || !n.isObject()) {
+                throw new ModelFormatException(where + ": not a JSON object");
+            }
+            for (int id : ModelConfig.eosIds(n.get("eos_token_id"), where)) {
+                if (id >= cfg.vocabSize()) {
+                    throw new ModelFormatException(where + ": eos_token_id " + id + " is outside the vocabulary (expected 0.." + (cfg.vocabSize() - 1) + ")");
+                }
+                ids.add(id);
+            }
+        }
+        return java.util.Collections.unmodifiableSortedSet(ids);
+    }
+
+    /**
+     * The model's end-of-sequence ids: every {@code eos_token_id} of config.json and generation_config.json
+     * (each an int or a list), ascending; empty when neither names one.
+     */
+    public java.util.SortedSet<Integer> eosTokenIds() {
+        return eosIds;
+    }
+
+    /**
+     * The ids that end a completion whose declared EOS is {@code declared}: none when {@code declared < 0}
+     * (generation to the length limit), else {@code declared} and every id of {@link #eosTokenIds()}. The
+     * generator stops at these and the verifier's termination rule checks against the same set.
+     */
+    public java.util.SortedSet<Integer> stopTokens(int declared) {
+        if (declared < 0) {
+            return java.util.Collections.emptySortedSet();
+        }
+        java.util.TreeSet<Integer> s = new java.util.TreeSet<>(eosIds);
+        s.add(declared);
+        return java.util.Collections.unmodifiableSortedSet(s);
     }
 
     private static List<Path> weightFiles(Path dir) throws ModelFormatException {
@@ -207,6 +303,17 @@ public final class Model implements AutoCloseable {
         Weight matrix(String name, int rows, int cols) throws ModelFormatException {
             Safetensors.Entry e = entry(name, rows, cols);
             return new Weight(e.data(), Weight.Kind.valueOf(e.dtype().equals("BF16") ? "BF16" : e.dtype()), rows, cols);
+        }
+
+        /**
+         * Rows {@code [from, from + count)} of a fused {@code rows x cols} matrix, as a view of its mapped bytes
+         * (Phi-3's qkv_proj holds q, k, v and gate_up_proj holds gate, up, each a contiguous block of rows).
+         */
+        Weight rows(String name, int rows, int cols, int from, int count) throws ModelFormatException {
+            Safetensors.Entry e = entry(name, rows, cols);
+            Weight.Kind kind = Weight.Kind.valueOf(e.dtype());
+            long rowBytes = (long) cols * (e.data().byteSize() / ((long) rows * cols));
+            return new Weight(e.data().asSlice(from * rowBytes, count * rowBytes), kind, count, cols);
         }
 
         float[] vector(String name, int n) throws ModelFormatException {
@@ -341,6 +448,7 @@ public final class Model implements AutoCloseable {
         float[] y = new float[cfg.vocabSize()];
         Matmul.matmul(x, 1, adapt(lmHead, mode), null, y, compute);
         mode.round(y, 0, y.length);
+        finalSoftcap(y, mode);
         return y;
     }
 
@@ -357,7 +465,15 @@ public final class Model implements AutoCloseable {
         float[] y = new float[n];
         Matmul.matmul(x, count, adapt(lmHead, mode), null, y, compute);
         mode.round(y, 0, y.length);
+        finalSoftcap(y, mode);
         return y;
+    }
+
+    /** Gemma 2's {@code final_logit_softcapping}: logits become {@code cap * tanh(logit / cap)}. */
+    private void finalSoftcap(float[] y, ComputeMode mode) {
+        if (cfg.gemma() != null && cfg.gemma().finalSoftcap() > 0) {
+            Gemma.softcap(y, 0, y.length, (float) cfg.gemma().finalSoftcap(), mode);
+        }
     }
 
     /** Opens a decoding session with a KV cache for up to {@code capacity} positions. */
@@ -444,7 +560,13 @@ public final class Model implements AutoCloseable {
             embed.row(tokens[t], x, t * d);
         }
         mode.round(x, 0, x.length);
+        ModelConfig.Gemma gm = cfg.gemma();
+        boolean unit = gm != null;      // Gemma's RMSNorms scale by (1 + w)
+        if (gm != null) {
+            Gemma.scaleEmbeddings(x, d, mode);
+        }
         float[][] rot = rope.tables(start, T, mode);
+        float[][] rotLocal = ropeLocal == null ? null : ropeLocal.tables(start, T, mode);
         float[] h = new float[T * d];
         float[] q = new float[T * heads * hd];
         float[] k = new float[T * kvHeads * hd];
@@ -457,25 +579,47 @@ public final class Model implements AutoCloseable {
         Layer[] ls = stream ? layers : adaptedLayers(mode);
         for (int l = 0; l < ls.length; l++) {
             Layer L = stream ? adapt(layers[l], mode) : ls[l];
-            rmsNorm(x, T, d, L.inNorm, eps, mode, h, compute);
+            rmsNorm(x, T, d, L.inNorm, eps, mode, h, unit, compute);
             linear(h, T, L.q, L.qBias, mode, q, compute);
             linear(h, T, L.k, L.kBias, mode, k, compute);
             linear(h, T, L.v, L.vBias, mode, v, compute);
-            rope.apply(q, T, heads, rot, mode);
-            rope.apply(k, T, kvHeads, rot, mode);
+            if (L.qNorm != null) {
+                // Qwen3: each head's query and key RMS-normalized over head_dim (in place: a row's sum of squares is taken first)
+                rmsNorm(q, T * heads, hd, L.qNorm, eps, mode, q, unit, compute);
+                rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k, unit, compute);
+            }
+            float[][] r = rotLocal != null && cfg.windowedLayers().get(l) ? rotLocal : rot;
+            rope.apply(q, T, heads, r, mode);
+            rope.apply(k, T, kvHeads, r, mode);
             KvCache.Layer kv = cache.layer(l);
             kv.store(k, v, start, T);
-            Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.slidingWindow(), mode, att, vector, compute);
-            linear(att, T, L.o, null, mode, o, compute);
-            addInPlace(x, o, mode);
-            rmsNorm(x, T, d, L.postNorm, eps, mode, h, compute);
-            linear(h, T, L.gate, null, mode, gate, compute);
-            linear(h, T, L.up, null, mode, up, compute);
-            for (int i = 0; i < gate.length; i++) {
-                float g = gate[i];
-                gate[i] = mode.round(mode.round(g / (1f + (float) Math.exp(-g))) * up[i]);
+            if (gm != null) {
+                Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector,
+                        (float) Math.pow(gm.queryPreAttnScalar(), -0.5), (float) gm.attnSoftcap(), compute);
+            } else {
+                Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector, compute);
             }
-            linear(gate, T, L.down, null, mode, o, compute);
+            linear(att, T, L.o, null, mode, o, compute);
+            if (L.postAttnNorm != null) {
+                rmsNorm(o, T, d, L.postAttnNorm, eps, mode, o, true, compute);
+            }
+            addInPlace(x, o, mode);
+            rmsNorm(x, T, d, L.postNorm, eps, mode, h, unit, compute);
+            if (L.moe != null) {
+                MoeBlock.forward(h, T, d, L.moe, mode, o, compute);
+            } else {
+                linear(h, T, L.gate, null, mode, gate, compute);
+                linear(h, T, L.up, null, mode, up, compute);
+                if (gm != null) {
+                    Gemma.geglu(gate, up, gate.length, mode);
+                } else {
+                    MoeBlock.swiglu(gate, up, gate.length, mode);
+                }
+                linear(gate, T, L.down, null, mode, o, compute);
+            }
+            if (L.postFfnNorm != null) {
+                rmsNorm(o, T, d, L.postFfnNorm, eps, mode, o, true, compute);
+            }
             addInPlace(x, o, mode);
             if (stream) {
                 release(layers[l]);
@@ -485,7 +629,7 @@ public final class Model implements AutoCloseable {
             }
         }
         float[] out = new float[T * d];
-        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out, compute);
+        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out, unit, compute);
         return out;
     }
 
@@ -517,8 +661,11 @@ public final class Model implements AutoCloseable {
     /**
      * {@code transformers}' LlamaRMSNorm: in fp32, {@code x * rsqrt(mean(x^2) + eps)} (the sum of squares
      * fma-accumulated in increasing index), rounded to the compute dtype, then times the weight, rounded.
+     * With {@code unitOffset} Gemma's: {@code (x * rsqrt(...)) * (1 + w)} all in fp32, rounded once.
+     * In place ({@code out == x}) is allowed: a row's sum of squares is taken before it is written.
      */
-    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out, Compute compute) {
+    private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out, boolean unitOffset,
+                                Compute compute) {
         compute.forEach(T, t -> {
             int off = t * d;
             float ss = 0f;
@@ -527,7 +674,7 @@ public final class Model implements AutoCloseable {
             }
             float r = (float) (1.0 / Math.sqrt(ss / d + eps));
             for (int i = 0; i < d; i++) {
-                out[off + i] = mode.round(w[i] * mode.round(x[off + i] * r));
+                out[off + i] = unitOffset ? mode.round((x[off + i] * r) * (1f + w[i])) : mode.round(w[i] * mode.round(x[off + i] * r));
             }
         });
     }
@@ -558,7 +705,9 @@ public final class Model implements AutoCloseable {
     private static Layer adapt(Layer L, ComputeMode m) {
         return new Layer(m.rounded(L.inNorm), adapt(L.q, m), adapt(L.k, m), adapt(L.v, m), adapt(L.o, m),
                 m.rounded(L.qBias), m.rounded(L.kBias), m.rounded(L.vBias),
-                m.rounded(L.postNorm), adapt(L.gate, m), adapt(L.up, m), adapt(L.down, m));
+                m.rounded(L.postNorm), L.gate == null ? null : adapt(L.gate, m), L.up == null ? null : adapt(L.up, m),
+                L.down == null ? null : adapt(L.down, m), m.rounded(L.qNorm), m.rounded(L.kNorm),
+                L.moe == null ? null : L.moe.map(w -> adapt(w, m)), m.rounded(L.postAttnNorm), m.rounded(L.postFfnNorm));
     }
 
     /** The weight as the mode sees it: as stored when exact, else a copy rounded to the mode's dtype. */
@@ -584,7 +733,14 @@ public final class Model implements AutoCloseable {
     }
 
     private static void release(Layer L) {
-        for (Weight w : new Weight[] {L.q, L.k, L.v, L.o, L.gate, L.up, L.down}) {
+        List<Weight> ws = new ArrayList<>(Arrays.asList(L.q, L.k, L.v, L.o, L.gate, L.up, L.down));
+        if (L.moe != null) {
+            ws.addAll(Arrays.asList(L.moe.all()));
+        }
+        for (Weight w : ws) {
+            if (w == null) {
+                continue;
+            }
             MemorySegment s = w.segment();
             if (s.isMapped()) {
                 s.unload();

@@ -1,5 +1,6 @@
 /**
- * The model: {@link dev.toploc.runtime.Model} loads a HuggingFace Llama/Mistral/Qwen2 folder (memory-mapped
+ * The model: {@link dev.toploc.runtime.Model} loads a HuggingFace Llama/Mistral/Qwen2/Qwen3/Qwen3-MoE/Mixtral/
+ * Phi-3/Gemma 2/Gemma 3 folder (memory-mapped
  * safetensors) and runs its forward pass in a {@link dev.toploc.runtime.ComputeMode}; sessions decode with
  * a KV cache; {@link dev.toploc.runtime.Sampling} specifies token choice so it can be replayed;
  * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} (one entry point,

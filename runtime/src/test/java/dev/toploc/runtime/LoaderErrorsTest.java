@@ -44,7 +44,7 @@ class LoaderErrorsTest {
     static Stream<Arguments> broken() {
         return Stream.<Arguments>of(
                 Arguments.of("unsupported-architecture", (Breaker) d -> rewriteConfig(d, "\"model_type\" : \"mistral\"", "\"model_type\" : \"gpt2\""),
-                        "model_type 'gpt2' is not supported (expected llama, mistral or qwen2)"),
+                        "model_type 'gpt2' is not supported (expected llama, mistral, qwen2, qwen3, qwen3_moe, mixtral, phi3, gemma2 or gemma3_text)"),
                 Arguments.of("missing-config", (Breaker) d -> Files.delete(d.resolve("config.json")), "config.json: missing"),
                 Arguments.of("bad-config-json", (Breaker) d -> Files.writeString(d.resolve("config.json"), "{\"model_type\": "), "config.json: not readable JSON"),
                 Arguments.of("wrong-shape", (Breaker) d -> rewriteConfig(d, "\"intermediate_size\" : 1376", "\"intermediate_size\" : 1000"),

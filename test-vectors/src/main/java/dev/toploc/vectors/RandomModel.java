@@ -30,6 +30,11 @@ public final class RandomModel {
             return new Shape("qwen2", 896, 4864, layers, 14, 2, 64, vocab, true, 1_000_000.0, false, 0);
         }
 
+        /** Qwen3-0.6B's widths (1024 hidden, 16 heads of 128 over 8 KV heads: heads x head_dim != hidden, q/k norms, tied embeddings). */
+        public static Shape qwen3(int layers, int vocab) {
+            return new Shape("qwen3", 1024, 3072, layers, 16, 8, 128, vocab, true, 1_000_000.0, false, 0);
+        }
+
         /** Llama-3-8B's widths (4096 hidden, 32 heads, 8 KV heads, 14336 MLP) with Llama 3.1 rope scaling. */
         public static Shape llama3_8b(int layers, int vocab) {
             return new Shape("llama", 4096, 14336, layers, 32, 8, 128, vocab, false, 500_000.0, true, 0);
@@ -54,6 +59,7 @@ public final class RandomModel {
         c.putArray("architectures").add(switch (s.modelType()) {
             case "qwen2" -> "Qwen2ForCausalLM";
             case "mistral" -> "MistralForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
             default -> "LlamaForCausalLM";
         });
         c.put("model_type", s.modelType());
@@ -110,6 +116,10 @@ public final class RandomModel {
                 sink.put(p + "self_attn.q_proj.bias", new long[] {q}, normal(root, q, 0.02, 0));
                 sink.put(p + "self_attn.k_proj.bias", new long[] {kv}, normal(root, kv, 0.02, 0));
                 sink.put(p + "self_attn.v_proj.bias", new long[] {kv}, normal(root, kv, 0.02, 0));
+            }
+            if (s.modelType().equals("qwen3")) {
+                sink.put(p + "self_attn.q_norm.weight", new long[] {s.headDim()}, normal(root, s.headDim(), 0.02, 1));
+                sink.put(p + "self_attn.k_norm.weight", new long[] {s.headDim()}, normal(root, s.headDim(), 0.02, 1));
             }
             sink.put(p + "self_attn.o_proj.weight", new long[] {d, q}, normal(root, d * q, 0.02, 0));
             sink.put(p + "post_attention_layernorm.weight", new long[] {d}, normal(root, d, 0.02, 1));

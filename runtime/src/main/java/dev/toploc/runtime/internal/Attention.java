@@ -36,6 +36,16 @@ public final class Attention {
      */
     public static void attend(float[] q, KvCache.Layer cache, int start, int tokens, int heads, int kvHeads, int headDim,
                               int window, ComputeMode mode, float[] out, boolean vector, Compute compute) {
+        attend(q, cache, start, tokens, heads, kvHeads, headDim, window, mode, out, vector, 0f, 0f, compute);
+    }
+
+    /**
+     * As above with Gemma's scores: {@code scale > 0} multiplies the rounded score by {@code scale} (rounded)
+     * instead of dividing by {@code sqrt(d)}; {@code softcap > 0} then maps it to {@code cap * tanh(score / cap)},
+     * the division, the tanh (fp32 of the double {@link Math#tanh}) and the product each rounded.
+     */
+    public static void attend(float[] q, KvCache.Layer cache, int start, int tokens, int heads, int kvHeads, int headDim,
+                              int window, ComputeMode mode, float[] out, boolean vector, float scale, float softcap, Compute compute) {
         int group = heads / kvHeads;
         float sqrtD = (float) Math.sqrt(headDim);
         compute.forEach(heads, h -> {
@@ -52,7 +62,10 @@ public final class Attention {
                 }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int s = lo; s <= pos; s++) {
-                    float v = mode.round(mode.round(scores[s]) / sqrtD);
+                    float v = scale > 0 ? mode.round(mode.round(scores[s]) * scale) : mode.round(mode.round(scores[s]) / sqrtD);
+                    if (softcap > 0) {
+                        v = mode.round(mode.round((float) Math.tanh(mode.round(v / softcap))) * softcap);
+                    }
                     scores[s] = v;
                     max = Math.max(max, v);
                 }
