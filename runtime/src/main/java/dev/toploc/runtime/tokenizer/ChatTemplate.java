@@ -30,7 +30,7 @@ final class ChatTemplate implements AutoCloseable {
     static final long STATEMENT_LIMIT = 50_000_000L;
     /** Rendered text longer than this (in chars) is refused. */
     static final int MAX_OUTPUT = 64 << 20;
-    static final String LIBRARY = "huggingface-jinja-0.5.11.cjs";
+    static final String LIBRARY = "huggingface-jinja-0.5.11-patched.cjs";
 
     private final String source;
     private final Map<String, String> special;

@@ -1,3 +1,9 @@
+// @huggingface/jinja 0.5.11 (MIT, Copyright (c) 2023 Hugging Face; LICENSE in huggingface-jinja-LICENSE),
+// dist/index.cjs from the npm package, with patches marked "toploc patch", each found by ChatTemplateOracleTest
+// against Python's jinja2: output rendered before {% break %}/{% continue %} in the same iteration is kept
+// (evaluateBlock, evaluateFor; upstream drops it); a string's length counts code points (upstream: UTF-16
+// units, so an emoji counted 2); booleans print as True/False, also through ~. Indexing and slicing strings
+// still count UTF-16 units.
 "use strict";
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -1314,7 +1320,8 @@ var StringValue = class extends RuntimeValue {
           return new StringValue(this.value.charAt(0).toUpperCase() + this.value.slice(1));
         })
       ],
-      ["length", new IntegerValue(this.value.length)],
+      // toploc patch: a string's length in code points, as Python's len (upstream: UTF-16 units)
+      ["length", new IntegerValue(Array.from(this.value).length)],
       [
         "rstrip",
         new FunctionValue(() => {
@@ -1440,6 +1447,10 @@ var StringValue = class extends RuntimeValue {
 };
 var BooleanValue = class extends RuntimeValue {
   type = "BooleanValue";
+  // toploc patch: printed as Python prints them (upstream: true/false)
+  toString() {
+    return this.value ? "True" : "False";
+  }
 };
 var NON_ASCII_CHARS = /[\x7f-\uffff]/g;
 function makeAsciiSafe(str) {
@@ -2059,7 +2070,8 @@ var Interpreter = class {
     } else if (left instanceof NullValue || right instanceof NullValue) {
       throw new Error("Cannot perform operation on null values");
     } else if (node.operator.value === "~") {
-      return new StringValue(left.value.toString() + right.value.toString());
+      // toploc patch: each side as it prints (True, 1.0), as jinja2's ~ does (upstream: the raw JS value)
+      return new StringValue(left.toString() + right.toString());
     } else if (node.operator.value === "**" && isNumericLikeValue(left) && isNumericLikeValue(right)) {
       const a = getNumericValue(left);
       const b = getNumericValue(right);
@@ -2582,7 +2594,16 @@ var Interpreter = class {
   evaluateBlock(statements, environment) {
     let result = "";
     for (const statement of statements) {
-      const lastEvaluated = this.evaluate(statement, environment);
+      let lastEvaluated;
+      try {
+        lastEvaluated = this.evaluate(statement, environment);
+      } catch (err) {
+        // toploc patch: keep what this iteration rendered before {% break %} / {% continue %}, as jinja2 does
+        if (err instanceof ContinueControl || err instanceof BreakControl) {
+          err.partial = result + (err.partial ?? "");
+        }
+        throw err;
+      }
       if (lastEvaluated.type !== "NullValue" && lastEvaluated.type !== "UndefinedValue") {
         result += lastEvaluated.toString();
       }
@@ -2781,9 +2802,11 @@ var Interpreter = class {
         result += evaluated.value;
       } catch (err) {
         if (err instanceof ContinueControl) {
+          result += err.partial ?? "";
           continue;
         }
         if (err instanceof BreakControl) {
+          result += err.partial ?? "";
           break;
         }
         throw err;
