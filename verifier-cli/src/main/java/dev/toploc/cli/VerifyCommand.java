@@ -57,6 +57,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a machine-readable report")
     boolean json;
 
+    @Option(names = "--show-text", description = "also show the prompt and completion decoded by the model folder's tokenizer")
+    boolean showText;
+
     @Option(names = "--proofs", paramLabel = "FILE", description = "interop: base64 commits, one per line (no attestation)")
     Path proofs;
 
@@ -130,6 +133,16 @@ final class VerifyCommand implements Callable<Integer> {
             if (pf != null) {
                 pf.requireModel(mdl.identity());
             }
+            String[] text = null;
+            if (showText) {
+                try (var tok = Prompts.load(model, "--show-text")) {
+                    text = new String[] {tok.decode(a.prompt()), tok.decode(a.completion())};
+                }
+                if (!json) {
+                    out.println("prompt text: " + Prompts.quote(text[0]));
+                    out.println("completion text: " + Prompts.quote(text[1]));
+                }
+            }
             err.printf("recomputing %d positions in %s ...%n", a.prompt().length + a.completion().length - 1, m.wireName());
             long t0 = System.nanoTime();
             int layers = mdl.config().numLayers();
@@ -144,6 +157,10 @@ final class VerifyCommand implements Callable<Integer> {
             if (json) {
                 ObjectNode n = Report.json(r);
                 n.put("seconds", secs);
+                if (text != null) {
+                    n.put("prompt_text", text[0]);
+                    n.put("completion_text", text[1]);
+                }
                 out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
             } else {
                 Report.table(out, r.commits());
