@@ -3,7 +3,8 @@
  * safetensors) and runs its forward pass in a {@link dev.toploc.runtime.ComputeMode}; sessions decode with
  * a KV cache; {@link dev.toploc.runtime.Sampling} specifies token choice so it can be replayed;
  * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} are the two sides of
- * an attestation on this engine.
+ * an attestation on this engine. {@link dev.toploc.runtime.tokenizer.Tokenizer} turns text and conversations
+ * into the ids the provider's stack would have used.
  *
  * <p>Lives here: the stable runtime API. Must not live here: kernels and file formats
  * ({@code dev.toploc.runtime.internal}), commit math (core), anything that writes files the user named
