@@ -6,6 +6,8 @@
  * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} (one entry point,
  * configured with a builder; rejects with {@link dev.toploc.runtime.ClaimRejectedException}) are the two
  * sides of an attestation on this engine. Threads come from the {@link dev.toploc.Compute} each call is given.
+ * {@link dev.toploc.runtime.tokenizer.Tokenizer} turns text and conversations into the ids the provider's
+ * stack would have used.
  *
  * <p>Lives here: the stable runtime API. Must not live here: kernels and file formats
  * ({@code dev.toploc.runtime.internal}), commit math (core), anything that writes files the user named

@@ -30,8 +30,10 @@ final class GenerateCommand implements Callable<Integer> {
     Path model;
 
     static final class Prompt {
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text, tokenized as UTF-8 bytes (byte-level models)")
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text, tokenized by the model folder's tokenizer.json with its special tokens")
         String text;
+        @Option(names = "--messages", paramLabel = "FILE", description = "a conversation, JSON [{\"role\": ..., \"content\": ...}], rendered by the model's chat template")
+        Path messages;
         @Option(names = "--prompt-ids", paramLabel = "IDS", description = "prompt token ids, e.g. 1,2,3")
         String ids;
     }
@@ -84,7 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var signing = Inputs.privateKey(key);
-        int[] ids = prompt.ids != null ? TokenIds.parse(prompt.ids, "--prompt-ids") : TokenIds.fromText(prompt.text);
+        int[] ids = prompt.ids != null ? TokenIds.parse(prompt.ids, "--prompt-ids") : Prompts.ids(model, prompt.text, prompt.messages);
         String n = nonce != null ? nonce : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         try (Model m = Model.load(model)) {
             int eosId = eos != null ? eos : m.config().eosTokenId();

@@ -30,7 +30,7 @@ final class PrefillCommand implements Callable<Integer> {
         String ids;
         @Option(names = "--ids-file", paramLabel = "FILE", description = "file of token ids (commas or whitespace)")
         Path idsFile;
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "text, tokenized as UTF-8 bytes (the embedded byte-level models)")
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "text, tokenized by the model folder's tokenizer.json with its special tokens")
         String prompt;
     }
 
@@ -62,7 +62,7 @@ final class PrefillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--device cuda computes fp32 only (asked for " + m.wireName() + ")");
         }
         int[] ids = input.ids != null ? TokenIds.parse(input.ids, "--ids")
-                : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : TokenIds.fromText(input.prompt);
+                : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : Prompts.ids(model, input.prompt, null);
         try (Device dev = Device.select(m == ComputeMode.FP32 ? device : "cpu", command.commandLine().getErr());
              Model mdl = Model.load(model)) {
             int d = mdl.config().hiddenSize();

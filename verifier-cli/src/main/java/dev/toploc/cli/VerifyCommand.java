@@ -60,6 +60,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a machine-readable report")
     boolean json;
 
+    @Option(names = "--show-text", description = "also show the prompt and completion decoded by the model folder's tokenizer")
+    boolean showText;
+
     @Option(names = "--proofs", paramLabel = "FILE", description = "interop: bare commits (no attestation): one base64 per line, concatenated base64, binary records or a JSON list")
     Path proofs;
 
@@ -146,6 +149,16 @@ final class VerifyCommand implements Callable<Integer> {
             if (replay == null) {
                 replay = new InferenceVerifier.SamplingCheck(true, chosen.logitMargin(), InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
             }
+            String[] text = null;
+            if (showText) {
+                try (var tok = Prompts.load(model, "--show-text")) {
+                    text = new String[] {tok.decode(claim.prompt()), tok.decode(claim.completion())};
+                }
+                if (!json) {
+                    out.println("prompt text: " + Prompts.quote(text[0]));
+                    out.println("completion text: " + Prompts.quote(text[1]));
+                }
+            }
             int rows = claim.prompt().length + claim.completion().length - 1;
             err.printf("recomputing %d positions in %s ...%n", rows, m.wireName());
             int layers = mdl.config().numLayers();
@@ -172,6 +185,10 @@ final class VerifyCommand implements Callable<Integer> {
             if (json) {
                 ObjectNode n = Report.json(r);
                 n.put("seconds", secs);
+                if (text != null) {
+                    n.put("prompt_text", text[0]);
+                    n.put("completion_text", text[1]);
+                }
                 out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
             } else {
                 Report.table(out, r.commits());
