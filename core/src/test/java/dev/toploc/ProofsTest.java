@@ -94,7 +94,8 @@ class ProofsTest {
                 Arguments.of(Arrays.copyOf(bin, bin.length - 1), Proofs.Layout.AUTO,
                         "p: 1805 bytes is not a whole number of 258-byte commits (k = 128, bf16, toploc-v1: 258 bytes, 344 base64 characters each): 6 commits and 257 bytes left over"),
                 Arguments.of(withNull, Proofs.Layout.BINARY,
-                        "commit 7 (p, bytes 1806..2063): modulus 0 is not allowed (expected 1..65497); the reference emits this 'null proof' on errors"),
+                        "commit 7 (p, bytes 1806..2063): all zero bytes, the reference's 'null proof' (its hooks emit it when committing failed): "
+                                + "the provider did not commit to these states"),
                 Arguments.of(utf8(one + "A\n"), Proofs.Layout.AUTO,
                         "p line 1: 345 base64 characters is not a whole number of 344-character commits (k = 128, bf16, toploc-v1: 258 bytes, 344 base64 characters each): 1 commits and 1 characters left over"),
                 Arguments.of(utf8(one + one), Proofs.Layout.LINES,
