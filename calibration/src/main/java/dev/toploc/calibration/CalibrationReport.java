@@ -240,6 +240,10 @@ public final class CalibrationReport {
         }
         sb.append("\nA model's own policy file (`toploc calibrate --model DIR` writes it into the folder, where `toploc verify` finds it) is the way ")
                 .append("to use what this table measures.\n");
+        sb.append("\nThe commits measured here are this project's (ties at the k-th magnitude to the lower index). Proofs of the Python stack ")
+                .append("(torch's top-k breaks ties its own way) are checked with the tie-tolerant rule, the default of `check`, `verify --proofs` ")
+                .append("and `validate`, under which torch's tie choice costs 0 mismatches; measured strictly it adds up to 5 exponent mismatches per ")
+                .append("chunk on the reference's 1000 × 5120 bf16 workload (torch 1.13; `test-vectors/torch-ties`, docs/commit-format.md).\n");
         return sb.toString();
     }
 
