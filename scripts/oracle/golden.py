@@ -77,7 +77,8 @@ CASES = {
                      {"no-scaling": {"config": {"rope_scaling": None}}}, "rope_scaling linear, factor 4"),
     "llama-dynamic": ("llama", dict(seed=36, extra_config={"max_position_embeddings": 128,
                                                            "rope_scaling": {"rope_type": "dynamic", "factor": 2.0}}),
-                      {"no-scaling": {"config": {"rope_scaling": None}}},
+                      # without the scaling the context is max_position_embeddings: widen it (plain RoPE ignores it)
+                      {"no-scaling": {"config": {"rope_scaling": None, "max_position_embeddings": 4096}}},
                       "rope_scaling dynamic (NTK), factor 2, 256 positions beyond max_position_embeddings 128"),
     "llama-yarn": ("llama", dict(seed=37, extra_config={"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
                                                                          "original_max_position_embeddings": 4096}}),

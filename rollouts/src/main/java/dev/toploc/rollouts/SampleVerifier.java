@@ -49,9 +49,9 @@ public final class SampleVerifier {
             return SampleResult.badInput(s, null, 0, ids);
         }
         long positions = (long) p + n - 1;
-        if (positions > model.config().maxPositions()) {
+        if (positions > model.config().contextLength()) {
             return SampleResult.badInput(s, null, 0, "prompt + completion need " + positions + " positions, more than the model's "
-                    + model.config().maxPositions());
+                    + model.config().contextLength());
         }
         Proofs.Parsed parsed;
         try {

@@ -55,9 +55,9 @@ public final class Generator {
         int d = model.config().hiddenSize();
         int vocab = model.config().vocabSize();
         long capacity = (long) prompt.length + maxTokens;
-        if (capacity > model.config().maxPositions()) {
+        if (capacity > model.config().contextLength()) {
             throw new IllegalArgumentException("a prompt of " + prompt.length + " tokens and up to " + maxTokens + " more need " + capacity
-                    + " positions, beyond the model's context of " + model.config().maxPositions() + " (max_position_embeddings)");
+                    + " positions, beyond the model's context of " + model.config().contextLength() + " (max_position_embeddings)");
         }
         int hiddenLength = dev.toploc.internal.Sizes.arrayLength("hidden states of " + (capacity - 1) + " positions", 4, capacity - 1, d);
         Model.Session s = model.session(mode, (int) capacity, compute);

@@ -287,9 +287,9 @@ public final class InferenceVerifier {
         } catch (IllegalArgumentException e) {
             throw new CommitFormatException("the attestation's sequence has no chunk to check: " + e.getMessage());
         }
-        if ((long) p + n - 1 > model.config().maxPositions()) {
+        if ((long) p + n - 1 > model.config().contextLength()) {
             throw new AttestationException("size", "prompt (" + p + " tokens) and completion (" + n + ") need " + ((long) p + n - 1)
-                    + " positions, beyond the model's context of " + model.config().maxPositions() + " (max_position_embeddings)");
+                    + " positions, beyond the model's context of " + model.config().contextLength() + " (max_position_embeddings)");
         }
         int[] seq = new int[p + n - 1];
         System.arraycopy(prompt, 0, seq, 0, p);

@@ -195,10 +195,9 @@ public final class Model implements AutoCloseable {
             String where = gen.getFileName().toString();
             JsonNode n;
             try {
-                if (!Files.isRegularFile(gen) || Files.size(gen) > ModelConfig.MAX_CONFIG_BYTES) {
-                    throw new ModelFormatException(where + ": not a regular file of at most " + ModelConfig.MAX_CONFIG_BYTES + " bytes");
-                }
-                n = JSON.readTree(Files.readAllBytes(gen));
+                n = JSON.readTree(UntrustedFiles.read(gen, ModelConfig.MAX_CONFIG_BYTES, "generation config"));
+            } catch (java.nio.file.FileSystemException e) {
+                throw new ModelFormatException(where + ": " + (e.getReason() != null ? e.getReason() : "not readable (" + e.getMessage() + ")"), e);
             } catch (IOException e) {
                 throw new ModelFormatException(where + ": not readable JSON (" + e.getMessage() + ")", e);
             }
@@ -495,9 +494,9 @@ public final class Model implements AutoCloseable {
         private java.util.function.IntConsumer progress;
 
         Session(ComputeMode mode, int capacity, boolean stream, Compute compute) {
-            if (capacity < 1 || capacity > cfg.maxPositions()) {
+            if (capacity < 1 || capacity > cfg.contextLength()) {
                 throw new IllegalArgumentException("a sequence of " + capacity + " positions is outside the model's context of 1.."
-                        + cfg.maxPositions() + " (max_position_embeddings)");
+                        + cfg.contextLength() + " (max_position_embeddings)");
             }
             // the KV cache: every layer's keys and values for every position, fp32, before any of it is allocated
             Sizes.requireHeap("a KV cache of " + capacity + " positions x " + cfg.numLayers() + " layers",

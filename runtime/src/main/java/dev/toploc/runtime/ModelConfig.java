@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toploc.internal.UntrustedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,15 +110,16 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         }
 
         public RopeScaling {
+            // llama3, with transformers' own rules: factor >= 1 (it divides the low frequencies), 0 < low < high, finite
+            require(type != Type.LLAMA3 || (factor >= 1 && factor <= MAX_ROPE_FACTOR), "rope_scaling.factor " + factor + " (expected 1.."
+                    + MAX_ROPE_FACTOR + ")");
+            require(type != Type.LLAMA3 || (lowFreqFactor > 0 && highFreqFactor > lowFreqFactor && highFreqFactor < Double.POSITIVE_INFINITY),
+                    "rope_scaling.low_freq_factor " + lowFreqFactor + " and high_freq_factor " + highFreqFactor + " (expected finite, 0 < low < high)");
             require(Double.isFinite(factor) && factor > 0 && factor <= MAX_ROPE_FACTOR && originalMaxPositions > 0
                             && originalMaxPositions <= MAX_POSITIONS && Double.isFinite(attentionFactor) && attentionFactor > 0,
                     "rope_scaling factor " + factor + ", original_max_position_embeddings " + originalMaxPositions
                             + ", attention_factor " + attentionFactor + " (expected positive and finite, factor at most " + MAX_ROPE_FACTOR
                             + ", original context at most " + MAX_POSITIONS + ")");
-            // llama3, with transformers' own rules: factor >= 1 (it divides the low frequencies), 0 < low < high, finite
-            require(type != Type.LLAMA3 || factor >= 1, "rope_scaling.factor " + factor + " (expected 1.." + MAX_ROPE_FACTOR + ")");
-            require(type != Type.LLAMA3 || (lowFreqFactor > 0 && highFreqFactor > lowFreqFactor && highFreqFactor < Double.POSITIVE_INFINITY),
-                    "rope_scaling.low_freq_factor " + lowFreqFactor + " and high_freq_factor " + highFreqFactor + " (expected finite, 0 < low < high)");
             require(type != Type.YARN || (betaFast > 0 && betaSlow > 0 && Double.isFinite(betaFast + betaSlow)),
                     "rope_scaling beta_fast " + betaFast + ", beta_slow " + betaSlow + " (expected positive)");
             shortFactor = shortFactor == null ? null : java.util.List.copyOf(shortFactor);
@@ -181,6 +183,18 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         }
     }
 
+    /**
+     * The longest sequence this model is run on: {@code max_position_embeddings}, or for {@code dynamic} rope
+     * scaling (NTK-aware, which rescales exactly when a sequence outgrows that) {@code factor} times it, at most
+     * {@link #MAX_POSITIONS}. Longer sequences are refused before anything is allocated.
+     */
+    public int contextLength() {
+        if (ropeScaling != null && ropeScaling.type() == RopeScaling.Type.DYNAMIC) {
+            return (int) Math.min(MAX_POSITIONS, (long) Math.floor(ropeScaling.factor() * maxPositions));
+        }
+        return maxPositions;
+    }
+
     /** The attention window of layer {@code layer}: {@link #slidingWindow()} where that layer is windowed, else 0. */
     public int windowOf(int layer) {
         return windowedLayers.get(layer) ? slidingWindow : 0;
@@ -201,13 +215,11 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
         String where = file.getFileName().toString();
         byte[] bytes;
         try {
-            long size = Files.size(file);
-            if (size > MAX_CONFIG_BYTES) {
-                throw new ModelFormatException(where + ": " + size + " bytes is too large for a model config (limit " + MAX_CONFIG_BYTES + ")");
-            }
-            bytes = Files.readAllBytes(file);
+            bytes = UntrustedFiles.read(file, MAX_CONFIG_BYTES, "model config");
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ModelFormatException(where + ": missing (a HuggingFace model folder has config.json beside its weights)", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ModelFormatException(where + ": " + (e.getReason() != null ? e.getReason() : "not readable (" + e.getMessage() + ")"), e);
         } catch (IOException e) {
             throw new ModelFormatException(where + ": not readable (" + e.getMessage() + ")", e);
         }
@@ -322,7 +334,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             return def;
         }
         if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-            throw new ModelFormatException(where + ": " + field + " is " + v + " (expected a number or null)");
+            throw new ModelFormatException(where + ": " + field + " is " + (v.isNumber() ? String.valueOf(v.asDouble()) : v.toString())
+                    + " (expected a finite number)");
         }
         return v.asDouble();
     }
@@ -436,7 +449,7 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
             }
             case "llama3" -> {
                 return new RopeScaling(number(rs, "factor", 8, where), number(rs, "low_freq_factor", 1, where),
-                        number(rs, "high_freq_factor", 4, where), (int) number(rs, "original_max_position_embeddings", 8192, where));
+                        number(rs, "high_freq_factor", 4, where), optInt(rs, "original_max_position_embeddings", 8192, where + ": rope_scaling"));
             }
             case "linear" -> {
                 return new RopeScaling(number(rs, "factor", Double.NaN, where), 0, 0, maxPos, RopeScaling.Type.LINEAR, 1.0, 0, 0, false, null, null);

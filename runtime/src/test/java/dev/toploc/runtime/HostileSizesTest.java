@@ -65,7 +65,7 @@ class HostileSizesTest {
                 Arguments.of("rope-factor-negative", HIDDEN_ACT, "\"rope_scaling\" : {\"rope_type\" : \"llama3\", \"factor\" : -8}, " + HIDDEN_ACT,
                         "rope_scaling.factor -8.0 (expected 1..1024.0)"),
                 Arguments.of("rope-factor-nan-as-text", HIDDEN_ACT, "\"rope_scaling\" : {\"rope_type\" : \"llama3\", \"factor\" : \"NaN\"}, " + HIDDEN_ACT,
-                        "rope_scaling: factor is \"NaN\" (expected a finite number)"),
+                        "rope_scaling.factor is \"NaN\" (expected a finite number)"),
                 Arguments.of("rope-freq-factors-equal", HIDDEN_ACT, "\"rope_scaling\" : {\"rope_type\" : \"llama3\", \"low_freq_factor\" : 4, "
                         + "\"high_freq_factor\" : 4}, " + HIDDEN_ACT, "rope_scaling.low_freq_factor 4.0 and high_freq_factor 4.0 (expected finite, 0 < low < high)"),
                 Arguments.of("rope-original-context-zero", HIDDEN_ACT, "\"rope_scaling\" : {\"rope_type\" : \"llama3\", "
