@@ -84,5 +84,11 @@ public final class WeightEdits {
             throw new IOException(e.getMessage(), e);
         }
         Files.copy(src.resolve("config.json"), dst.resolve("config.json"));
+        // the edited copy tokenizes and stops as the original does (not its policy: that describes the original weights)
+        for (String f : new String[] {"generation_config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja"}) {
+            if (Files.isRegularFile(src.resolve(f))) {
+                Files.copy(src.resolve(f), dst.resolve(f));
+            }
+        }
     }
 }

@@ -43,7 +43,8 @@ public final class Policies {
 
     /**
      * The model folder's {@value #FILE_NAME} when present, checked against the commits and against the
-     * folder's model digests; otherwise the reference defaults for {@code spec}.
+     * folder's model digests (other weights: an error); the reference defaults for {@code spec}, announced, when
+     * there is none or it was calibrated for other commits (bf16 where these are fp16, another k).
      */
     public static Choice forModel(Path modelDir, CommitSpec spec, String configSha256, String weightsSha256)
             throws IOException, PolicyFileException {
@@ -53,7 +54,15 @@ public final class Policies {
             return new Choice(d, REFERENCE_LOGIT_MARGIN, null, d.source() + ": no " + FILE_NAME + " in " + modelDir
                     + " (toploc calibrate --model DIR writes one)");
         }
-        return fromFile(f, spec, configSha256, weightsSha256);
+        PolicyFile pf = PolicyFile.read(f);
+        pf.requireModel(configSha256, weightsSha256);      // the folder's policy for other weights is an error, never skipped
+        if (pf.dtype() != spec.dtype() || pf.topK() != spec.topK()) {
+            // calibrated for other commits of these weights (bf16 proofs, fp16 ones here): it says nothing about these
+            AcceptancePolicy d = AcceptancePolicy.defaults(spec);
+            return new Choice(d, REFERENCE_LOGIT_MARGIN, null, d.source() + ": " + f + " is calibrated for " + pf.dtype().wireName()
+                    + " k=" + pf.topK() + " commits, these are " + spec.dtype().wireName() + " k=" + spec.topK());
+        }
+        return choice(pf, f, "policy file " + f + " (calibrated for these weights): " + pf.policy().source());
     }
 
     /** An explicitly given policy file, checked against the commits and the model's digests. */

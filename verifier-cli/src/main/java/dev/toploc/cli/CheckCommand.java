@@ -61,7 +61,7 @@ final class CheckCommand implements Callable<Integer> {
         List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
         Policies.Choice chosen = policyFile != null ? Policies.fromFileWithoutModel(policyFile, spec) : Policies.defaults(spec);
         AcceptancePolicy policy = chosen.policy();
-        command.commandLine().getErr().println("policy: " + chosen.description());
+        command.commandLine().getErr().println("policy: " + Terminal.escape(chosen.description()));
         VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties), compute);
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
