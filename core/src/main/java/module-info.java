@@ -10,7 +10,7 @@
 module dev.toploc.core {
     requires static jdk.incubator.vector;
     requires com.fasterxml.jackson.databind;
-    requires org.bouncycastle.provider;
+    requires transitive org.bouncycastle.provider;   // the attest API takes and returns its Ed25519 key types
     requires org.bouncycastle.pkix;
 
     exports dev.toploc;
