@@ -1,7 +1,7 @@
 /**
  * The core of toploc: commit math and formats, verification and acceptance policies, the provider hook,
  * attestations and policy files. Exported: {@code dev.toploc}, {@code dev.toploc.attest},
- * {@code dev.toploc.policy} (the README's stable API). {@code dev.toploc.internal} (kernels) is exported only
+ * {@code dev.toploc.io}, {@code dev.toploc.policy} (the README's stable API). {@code dev.toploc.internal} (kernels) is exported only
  * to {@code dev.toploc.runtime}, whose kernels follow the same Vector API switch.
  *
  * <p>The Vector API is optional here ({@code requires static}): without
@@ -15,6 +15,7 @@ module dev.toploc.core {
 
     exports dev.toploc;
     exports dev.toploc.attest;
+    exports dev.toploc.io;
     exports dev.toploc.policy;
 
     exports dev.toploc.internal to dev.toploc.runtime;

@@ -3,7 +3,7 @@
  * prime-field arithmetic with interpolation and evaluation ({@link dev.toploc.internal.Gf65497},
  * {@link dev.toploc.internal.PrimeField}), strict base64 ({@link dev.toploc.internal.Base64s}), the Vector API switch
  * ({@link dev.toploc.internal.Simd}, described publicly by {@link dev.toploc.Compute#vectorPath()}). The one
- * reader of untrusted files and the size checks are public API ({@link dev.toploc.UntrustedFiles},
+ * reader of untrusted files and the size checks are public API ({@link dev.toploc.io.UntrustedFiles},
  * {@link dev.toploc.Sizes}). Parallelism and the top-k device are not
  * here: they are the caller's {@link dev.toploc.Compute} context.
  *

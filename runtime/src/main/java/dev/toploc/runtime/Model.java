@@ -6,7 +6,7 @@ import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.Sizes;
-import dev.toploc.UntrustedFiles;
+import dev.toploc.io.UntrustedFiles;
 import dev.toploc.runtime.internal.Attention;
 import dev.toploc.runtime.internal.Gemma;
 import dev.toploc.runtime.internal.KvCache;

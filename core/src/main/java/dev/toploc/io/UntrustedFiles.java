@@ -1,4 +1,4 @@
-package dev.toploc;
+package dev.toploc.io;
 
 import java.io.IOException;
 import java.io.InputStream;
