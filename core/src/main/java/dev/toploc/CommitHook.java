@@ -1,6 +1,5 @@
 package dev.toploc;
 
-import dev.toploc.internal.Sizes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -79,6 +79,15 @@ public final class Compute {
     }
 
     /**
+     * One line for logs: which path the vector kernels of this JVM take (the Vector API and its width, or
+     * scalar and why). The choice is made once per JVM ({@code --add-modules jdk.incubator.vector},
+     * {@code -Dtoploc.scalar=true}); it never changes a result, only the speed.
+     */
+    public static String vectorPath() {
+        return dev.toploc.internal.Simd.describe();
+    }
+
+    /**
      * Runs {@code body} for {@code 0..n-1}, each index once, on up to {@link #threads()} threads. The body
      * must write only what belongs to its index; then the result does not depend on the thread count.
      */

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toploc.AcceptancePolicy;
 import dev.toploc.CommitSpec;
 import dev.toploc.Dtype;
-import dev.toploc.internal.UntrustedFiles;
+import dev.toploc.io.UntrustedFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;

@@ -5,7 +5,7 @@ import dev.toploc.Commit;
 import dev.toploc.Commits;
 import dev.toploc.Dtype;
 import dev.toploc.InvalidStatesException;
-import dev.toploc.internal.TopK;
+import dev.toploc.Compute;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -189,11 +189,11 @@ public final class CudaBackend implements TopKAccelerator {
         }
     }
 
-    /** Exact top-k on the device; the same result as the CPU kernels (see {@link TopK}). */
+    /** Exact top-k on the device; the same result as the CPU kernels (see {@link Compute#select16}). */
     @Override
     public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
         if (magMask > 0x7FFF) {
-            return TopK.select16Cpu(a, off, len, k, magMask, nonFinite);
+            return Compute.defaults().select16(a, off, len, k, magMask, nonFinite);   // the CPU kernels: the defaults have no accelerator
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(ValueLayout.JAVA_SHORT, len);

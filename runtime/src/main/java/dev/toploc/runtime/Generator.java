@@ -59,7 +59,7 @@ public final class Generator {
             throw new IllegalArgumentException("a prompt of " + prompt.length + " tokens and up to " + maxTokens + " more need " + capacity
                     + " positions, beyond the model's context of " + model.config().contextLength() + " (max_position_embeddings)");
         }
-        int hiddenLength = dev.toploc.internal.Sizes.arrayLength("hidden states of " + (capacity - 1) + " positions", 4, capacity - 1, d);
+        int hiddenLength = dev.toploc.Sizes.arrayLength("hidden states of " + (capacity - 1) + " positions", 4, capacity - 1, d);
         Model.Session s = model.session(mode, (int) capacity, compute);
         float[] rows = s.append(prompt);
         float[] hidden = Arrays.copyOf(rows, hiddenLength);

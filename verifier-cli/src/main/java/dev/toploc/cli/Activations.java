@@ -3,11 +3,8 @@ package dev.toploc.cli;
 import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.runtime.ModelFormatException;
-import dev.toploc.runtime.internal.Safetensors;
+import dev.toploc.runtime.StoredMatrix;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /** Hidden states dumped by another engine: {@code .npy} (rows x hidden) or {@code .safetensors} (a 2-D tensor). */
@@ -27,34 +24,15 @@ final class Activations {
             return toStates(name, a.descr(), a.rows(), a.cols(), a.data(), dtype);
         }
         if (name.endsWith(".safetensors")) {
-            try (Arena arena = Arena.ofConfined()) {
-                Safetensors st = Safetensors.open(file, arena);
-                Safetensors.Entry e = null;
-                for (Safetensors.Entry x : st.entries().values()) {
-                    if (tensor != null ? x.name().equals(tensor) : x.shape().length == 2) {
-                        if (e != null && tensor == null) {
-                            throw new IOException(name + ": more than one 2-D tensor; name one with --tensor");
-                        }
-                        e = x;
-                    }
-                }
-                if (e == null || e.shape().length != 2) {
-                    throw new IOException(name + ": " + (tensor != null ? "no 2-D tensor '" + tensor + "'" : "no 2-D tensor") + " (expected rows x hidden)");
-                }
-                String descr = switch (e.dtype()) {
-                    case "F32" -> "<f4";
-                    case "F16" -> "<f2";
-                    case "BF16", "U16" -> "<u2";
-                    case "I16" -> "<i2";
-                    default -> throw new IOException(name + ": tensor '" + e.name() + "' has dtype " + e.dtype() + " (expected F32, F16, BF16, U16 or I16)");
-                };
-                if (e.data().byteSize() > Npy.MAX_FILE) {
-                    throw new IOException(name + ": tensor '" + e.name() + "' is " + e.data().byteSize()
-                            + " bytes, more than this reader holds (" + Npy.MAX_FILE + ")");
-                }
-                java.nio.ByteBuffer copy = java.nio.ByteBuffer.wrap(e.data().toArray(ValueLayout.JAVA_BYTE)).order(ByteOrder.LITTLE_ENDIAN);
-                return toStates(name, descr, e.shape()[0], e.shape()[1], copy, e.dtype().equals("BF16") ? Dtype.BF16 : dtype);
-            }
+            StoredMatrix e = StoredMatrix.read(file, tensor, Npy.MAX_FILE);
+            String descr = switch (e.dtype()) {
+                case "F32" -> "<f4";
+                case "F16" -> "<f2";
+                case "BF16", "U16" -> "<u2";
+                case "I16" -> "<i2";
+                default -> throw new IOException(name + ": tensor '" + e.name() + "' has dtype " + e.dtype() + " (expected F32, F16, BF16, U16 or I16)");
+            };
+            return toStates(name, descr, e.rows(), e.cols(), e.data(), e.dtype().equals("BF16") ? Dtype.BF16 : dtype);
         }
         throw new IOException(name + ": unknown format (expected .npy or .safetensors)");
     }

@@ -9,7 +9,6 @@ import dev.toploc.Dtype;
 import dev.toploc.HiddenStates;
 import dev.toploc.Verifier;
 import dev.toploc.AcceptancePolicy;
-import dev.toploc.internal.Simd;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -54,7 +53,7 @@ final class BenchCoreCommand implements Callable<Integer> {
         ChunkPlan plan = ChunkPlan.forRows(0, rows, spec.chunkSize());
         AcceptancePolicy policy = AcceptancePolicy.defaults(spec);
         out.printf(Locale.ROOT, "workload: %d x %d bf16, k = %d, chunks of %d -> %d commits; %s; %d processors%n",
-                rows, hidden, spec.topK(), spec.chunkSize(), plan.size(), Simd.describe(), Runtime.getRuntime().availableProcessors());
+                rows, hidden, spec.topK(), spec.chunkSize(), plan.size(), Compute.vectorPath(), Runtime.getRuntime().availableProcessors());
         double build = 0;
         double verify = 0;
         int all = Runtime.getRuntime().availableProcessors();

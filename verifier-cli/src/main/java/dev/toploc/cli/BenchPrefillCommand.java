@@ -1,7 +1,6 @@
 package dev.toploc.cli;
 
 import dev.toploc.Compute;
-import dev.toploc.internal.Simd;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
 import dev.toploc.vectors.RandomModel;
@@ -65,7 +64,7 @@ final class BenchPrefillCommand implements Callable<Integer> {
                 ids[i] = (int) ((i * 2654435761L) % vocab);
             }
             out.printf(Locale.ROOT, "model: %s (%s, hidden %d, %d layers); %d tokens; %s; %d processors%n", dir.getFileName(),
-                    m.config().architecture(), m.config().hiddenSize(), m.config().numLayers(), tokens, Simd.describe(),
+                    m.config().architecture(), m.config().hiddenSize(), m.config().numLayers(), tokens, Compute.vectorPath(),
                     Runtime.getRuntime().availableProcessors());
             int all = Runtime.getRuntime().availableProcessors();
             for (String name : modes) {

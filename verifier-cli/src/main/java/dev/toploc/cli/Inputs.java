@@ -3,7 +3,7 @@ package dev.toploc.cli;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Dsse;
 import dev.toploc.attest.Ed25519Keys;
-import dev.toploc.internal.UntrustedFiles;
+import dev.toploc.io.UntrustedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.toploc.cli;
 
 import dev.toploc.Compute;
 import dev.toploc.InvalidStatesException;
-import dev.toploc.internal.Sizes;
+import dev.toploc.Sizes;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Model;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package dev.toploc.cli;
 
-import dev.toploc.internal.UntrustedFiles;
+import dev.toploc.io.UntrustedFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;

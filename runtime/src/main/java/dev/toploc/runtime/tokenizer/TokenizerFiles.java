@@ -3,7 +3,7 @@ package dev.toploc.runtime.tokenizer;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.toploc.internal.UntrustedFiles;
+import dev.toploc.io.UntrustedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

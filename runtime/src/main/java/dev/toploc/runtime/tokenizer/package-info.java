@@ -5,6 +5,6 @@
  * provider's stack would have fed the model, and ids become text again.
  *
  * <p>Lives here: text ↔ ids and chat templates. Must not live here: the model math (runtime), reading
- * files the user named other than through {@code dev.toploc.internal.UntrustedFiles}.
+ * files the user named other than through {@code dev.toploc.io.UntrustedFiles}.
  */
 package dev.toploc.runtime.tokenizer;

@@ -1,4 +1,4 @@
-package dev.toploc.internal;
+package dev.toploc;
 
 /**
  * Sizes taken from untrusted input, checked before anything is allocated: products in {@code long}

@@ -1,4 +1,4 @@
-package dev.toploc.internal;
+package dev.toploc.io;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.toploc.internal;
+package dev.toploc.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

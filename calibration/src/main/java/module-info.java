@@ -1,0 +1,11 @@
+/**
+ * Calibration as a library: scenarios, measurements, the threshold rule, the report, weight edits for the
+ * attacks. Exported: {@code dev.toploc.calibration}.
+ */
+module dev.toploc.calibration {
+    requires transitive dev.toploc.runtime;
+    requires transitive dev.toploc.vectors;
+    requires com.fasterxml.jackson.databind;
+
+    exports dev.toploc.calibration;
+}
