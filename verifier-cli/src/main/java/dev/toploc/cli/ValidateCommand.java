@@ -131,7 +131,7 @@ final class ValidateCommand implements Callable<Integer> {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 results.add(r);
                 if (json) {
-                    out.println(ResultJson.JSON.writeValueAsString(ResultJson.file(r)));
+                    out.println(ResultJson.JSON.writeValueAsString(JsonOutcome.finite(ResultJson.file(r))));
                 } else {
                     print(out, r, secs);
                 }
