@@ -205,7 +205,10 @@ class ContractCliTest {
                 Arguments.of("termination rejected", (Args) () -> verify(resigned("short.json", st -> st.replace("\"maxTokens\" : 12", "\"maxTokens\" : 20")),
                         "--no-replay"), 1, "verification", "termination", true),
                 Arguments.of("check: missing proofs file", (Args) () -> new String[] {"check", "--activations", s(dir.resolve("no.npy")), "--proofs",
-                        s(dir.resolve("no.txt"))}, 2, "input", null, false));
+                        s(dir.resolve("no.txt"))}, 2, "input", null, false),
+                Arguments.of("validate: no files", (Args) () -> new String[] {"validate", "--model", s(TINY)}, 2, "usage", null, false),
+                Arguments.of("validate: no model folder", (Args) () -> new String[] {"validate", s(attestation), "--model", s(dir.resolve("no-model"))},
+                        2, "input", null, false));
     }
 
     @ParameterizedTest(name = "{0}")
