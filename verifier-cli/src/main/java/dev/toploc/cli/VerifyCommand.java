@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code toploc verify}: was this completion produced by the model and prompt claimed? Signature and trust,
+ * the client's request ({@code --nonce}, {@code --expect-*}: {@link Expectations}, before the model is loaded),
  * model identity, the recomputed prefill against every commit, the token replay and the termination rule.
  * With {@code --proofs}: checks bare base64 commits from the Python TOPLOC stack, no attestation.
  */
