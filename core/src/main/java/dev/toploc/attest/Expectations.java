@@ -1,7 +1,7 @@
 package dev.toploc.attest;
 
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -65,6 +65,7 @@ public final class Expectations {
         return ids.clone();
     }
 
+    /** The expected nonce, when set. */
     public Optional<String> nonce() {
         return Optional.ofNullable(nonce);
     }

@@ -15,8 +15,8 @@ import picocli.CommandLine.ScopeType;
  * {@link Error}s included: one line on stderr, and the stack trace only with {@code --debug} or
  * {@code TOPLOC_DEBUG=1}. Exit 1 means only that the claim was checked and does not hold. A command given
  * {@code --json} prints exactly one JSON object on stdout on every exit path: its own report, or, for an exit
- * by an exception that printed none, {@link JsonOutcome#error} (verdict, exit code, stage, check, message and
- * what the command knew so far, {@link JsonOutcome.Source}).
+ * by an exception that printed none, {@code JsonOutcome.error} (verdict, exit code, stage, check, message and
+ * what the command knew so far).
  */
 @Command(name = "toploc", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
