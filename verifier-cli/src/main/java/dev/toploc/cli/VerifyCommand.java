@@ -193,7 +193,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
             Policies.Choice chosen = Policies.select(policyFile, model, claim.commitSpec(), mdl.identity().configDigest(), mdl.identity().weightsDigest());
             AcceptancePolicy policy = chosen.policy();
             outcome.policy(policy, chosen.description());
-            err.println("policy: " + chosen.description());
+            err.println("policy: " + Terminal.escape(chosen.description()));
             if (replay == null) {
                 replay = new InferenceVerifier.SamplingCheck(true, chosen.logitMargin(), InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
             }
@@ -309,7 +309,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
             outcome.stage("policy");
             Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
             outcome.policy(chosen.policy(), chosen.description());
-            err.println("policy: " + chosen.description());
+            err.println("policy: " + Terminal.escape(chosen.description()));
             outcome.stage("verification");
             var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, chosen.policy(), ties);
             return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json ? outcome : null);

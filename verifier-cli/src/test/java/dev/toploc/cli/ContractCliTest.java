@@ -291,4 +291,17 @@ class ContractCliTest {
         assertEquals(3, n.get("exitCode").asInt());
         assertTrue(n.get("message").asText().startsWith("internal error: java.lang.OutOfMemoryError"), n.toString());
     }
+
+    /** The stderr line naming the policy carries its (untrusted) source escaped. */
+    @Test
+    void policyLine_isEscaped(@TempDir Path d) throws Exception {
+        String hostile = "\u202eDETCEJER\u202c";
+        Path policy = d.resolve("policy.json");
+        Files.writeString(policy, Files.readString(TINY.resolve("toploc-policy.json"))
+                .replaceFirst("\"source\" : \"[^\"]*\"", "\"source\" : \"" + hostile + "\""));
+        Run v = run(verify(attestation, "--nonce", NONCE, "--policy", s(policy)));
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertFalse(v.err().contains("\u202e"), "a raw bidi override on stderr: " + v.err());
+        assertTrue(v.err().contains("(calibrated for these weights): \\u202eDETCEJER\\u202c"), v.err());   // it got there, escaped
+    }
 }
