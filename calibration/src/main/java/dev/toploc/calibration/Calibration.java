@@ -30,9 +30,17 @@ public final class Calibration {
     private Calibration() {
     }
 
-    /** Progress, for a user watching. */
+    /** Progress, for a user watching: every method is called on the calibrating thread, in order. */
     public interface Progress {
         default void familyStarted(Family family) {
+        }
+
+        /** Scenario {@code index} (1-based) of the family's {@code count} begins. */
+        default void scenarioStarted(Family family, Scenario scenario, int index, int count) {
+        }
+
+        /** Run {@code run} (1-based) of the scenario's {@code runs} (one per prompt, verified in every mode) took {@code seconds}. */
+        default void runDone(Family family, Scenario scenario, int run, int runs, double seconds) {
         }
 
         default void scenarioDone(Family family, Scenario scenario, double seconds) {
@@ -85,13 +93,17 @@ public final class Calibration {
             for (var e : dirs.entrySet()) {
                 models.put(e.getKey(), Model.load(e.getValue()));
             }
+            int index = 0;
             for (Scenario s : f.scenarios()) {
+                progress.scenarioStarted(f, s, ++index, f.scenarios().size());
                 long t = System.nanoTime();
                 for (int i = 0; i < f.prompts(); i++) {
+                    long r = System.nanoTime();
                     Submission c = submit(s.provider(), models, i, f.maxTokens());
                     for (ComputeMode mode : plan.verifierModes()) {
                         out.add(measure(f, s, c, models.get(Scenario.Weights.CLAIMED), mode, i));
                     }
+                    progress.runDone(f, s, i + 1, f.prompts(), (System.nanoTime() - r) / 1e9);
                 }
                 progress.scenarioDone(f, s, (System.nanoTime() - t) / 1e9);
             }

@@ -48,9 +48,31 @@ class CalibrationTest {
                         .contains(s.name())).toList();
         Family f = new Family("tiny", new Family.ModelSource.Folder(A), new Family.ModelSource.Folder(B), 2, 16, rows);
         Plan plan = new Plan(List.of(f), List.of(ComputeMode.FP32, ComputeMode.BF16), Claims.SPEC, ThresholdRule.STANDARD);
-        CalibrationResult r = Calibration.run(plan, new Calibration.Progress() { });
+        List<String> events = new java.util.ArrayList<>();
+        CalibrationResult r = Calibration.run(plan, new Calibration.Progress() {
+            @Override
+            public void scenarioStarted(Family family, Scenario scenario, int index, int count) {
+                events.add("start " + index + "/" + count + " " + scenario.name());
+            }
+
+            @Override
+            public void runDone(Family family, Scenario scenario, int run, int runs, double seconds) {
+                assertTrue(seconds >= 0);
+                events.add("run " + run + "/" + runs);
+            }
+
+            @Override
+            public void scenarioDone(Family family, Scenario scenario, double seconds) {
+                events.add("done " + scenario.name());
+            }
+        });
         Thresholds t = r.thresholds().get("tiny");
         assertEquals(rows.size() * 2 * 2, r.measurements().size());
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            expected.addAll(List.of("start " + (i + 1) + "/" + rows.size() + " " + rows.get(i).name(), "run 1/2", "run 2/2", "done " + rows.get(i).name()));
+        }
+        assertEquals(expected, events, "progress per scenario and per run, in order");
 
         // The same claims again, each decided by the verifier itself under the derived policy.
         Map<Scenario.Weights, Model> models = new EnumMap<>(Scenario.Weights.class);

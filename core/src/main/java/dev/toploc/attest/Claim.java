@@ -27,9 +27,10 @@ public final class Claim {
     private final boolean prefillChunk;
     private final List<Commit> commits;
     private final InferenceAttestation.SamplingRef sampling;
+    private final String nonce;
 
     private Claim(InferenceAttestation.ModelRef model, int[] prompt, int[] completion, CommitSpec commitSpec, PositionConvention positions,
-                  boolean prefillChunk, List<Commit> commits, InferenceAttestation.SamplingRef sampling) {
+                  boolean prefillChunk, List<Commit> commits, InferenceAttestation.SamplingRef sampling, String nonce) {
         this.model = model;
         this.prompt = Objects.requireNonNull(prompt, "prompt").clone();
         this.completion = Objects.requireNonNull(completion, "completion").clone();
@@ -38,6 +39,7 @@ public final class Claim {
         this.prefillChunk = prefillChunk;
         this.commits = List.copyOf(commits);
         this.sampling = Objects.requireNonNull(sampling, "sampling");
+        this.nonce = nonce;
     }
 
     /**
@@ -46,12 +48,13 @@ public final class Claim {
      */
     public static Claim bare(int[] prompt, int[] completion, CommitSpec commitSpec, PositionConvention positions, boolean prefillChunk,
                              List<Commit> commits, InferenceAttestation.SamplingRef sampling) {
-        return new Claim(null, prompt, completion, commitSpec, positions, prefillChunk, commits, sampling);
+        return new Claim(null, prompt, completion, commitSpec, positions, prefillChunk, commits, sampling, null);
     }
 
-    /** The claim an attestation makes, with its model digests (checked by every verification). */
+    /** The claim an attestation makes, with its model digests (checked by every verification) and its nonce. */
     public static Claim of(InferenceAttestation a) {
-        return new Claim(a.model(), a.prompt(), a.completion(), a.commitSpec(), a.positions(), a.prefillChunk(), a.commits(), a.sampling());
+        return new Claim(a.model(), a.prompt(), a.completion(), a.commitSpec(), a.positions(), a.prefillChunk(), a.commits(), a.sampling(),
+                a.nonce());
     }
 
     /**
@@ -59,7 +62,12 @@ public final class Claim {
      * (calibration); a verifier then does not check which weights the claim names.
      */
     public Claim withoutModel() {
-        return new Claim(null, prompt, completion, commitSpec, positions, prefillChunk, commits, sampling);
+        return new Claim(null, prompt, completion, commitSpec, positions, prefillChunk, commits, sampling, nonce);
+    }
+
+    /** The attested request nonce, when the claim carries one (a bare claim does not): see {@link Expectations}. */
+    public Optional<String> nonce() {
+        return Optional.ofNullable(nonce);
     }
 
     /** The attested model, when the claim names one. */
@@ -102,12 +110,12 @@ public final class Claim {
     public boolean equals(Object o) {
         return o instanceof Claim c && Objects.equals(model, c.model) && Arrays.equals(prompt, c.prompt) && Arrays.equals(completion, c.completion)
                 && commitSpec.equals(c.commitSpec) && positions == c.positions && prefillChunk == c.prefillChunk && commits.equals(c.commits)
-                && sampling.equals(c.sampling);
+                && sampling.equals(c.sampling) && Objects.equals(nonce, c.nonce);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, Arrays.hashCode(prompt), Arrays.hashCode(completion), commitSpec, positions, prefillChunk, commits, sampling);
+        return Objects.hash(model, Arrays.hashCode(prompt), Arrays.hashCode(completion), commitSpec, positions, prefillChunk, commits, sampling, nonce);
     }
 
     @Override

@@ -1,6 +1,7 @@
 /**
  * Signed attestations: {@link dev.toploc.attest.InferenceAttestation} (the in-toto predicate) and the
- * {@link dev.toploc.attest.Claim} a verifier checks (from an attestation, or bare, naming no model),
+ * {@link dev.toploc.attest.Claim} a verifier checks (from an attestation, or bare, naming no model), the
+ * client's {@link dev.toploc.attest.Expectations} of it (nonce, prompt, completion of its own request),
  * {@link dev.toploc.attest.Attestations} (sign, verify), {@link dev.toploc.attest.Dsse} (envelope and PAE)
  * and {@link dev.toploc.attest.Ed25519Keys} (Bouncy Castle), with {@link dev.toploc.attest.AttestationException}
  * naming the check that failed.

@@ -13,6 +13,7 @@ import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Claim;
+import dev.toploc.attest.Expectations;
 import dev.toploc.attest.InferenceAttestation;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -39,7 +40,8 @@ import java.util.function.IntConsumer;
  *         .compute(Compute.defaults())                     // threads and top-k device
  *         .build();
  * try {
- *     InferenceVerifier.Report r = verifier.verify(model, attestation);   // checks the model digests first
+ *     // the request's nonce and prompt first, then the model digests, then the recomputation
+ *     InferenceVerifier.Report r = verifier.verify(model, attestation, Expectations.NONE.withNonce(nonce).withPrompt(promptIds));
  * } catch (ClaimRejectedException rejected) {
  *     System.err.println(rejected.getMessage());           // every failed check; rejected.claimReport() has all
  * }
@@ -219,6 +221,14 @@ public final class InferenceVerifier {
     }
 
     /**
+     * Verifies an attestation's claim as the answer to the client's own request: as
+     * {@link #verify(Model, Claim, Expectations)} with {@link Claim#of}.
+     */
+    public Report verify(Model model, InferenceAttestation a, Expectations expected) throws TopLocException, IOException {
+        return verify(model, Claim.of(a), expected);
+    }
+
+    /**
      * Verifies {@code claim} against {@code model}: returns the report when every check passed.
      *
      * @throws AttestationException   (check {@code model}) if the claim names a model whose digests are not
@@ -230,7 +240,21 @@ public final class InferenceVerifier {
      * @throws IOException            if the weights cannot be read to compute their digests
      */
     public Report verify(Model model, Claim claim) throws TopLocException, IOException {
+        return verify(model, claim, Expectations.NONE);
+    }
+
+    /**
+     * Verifies {@code claim} as the answer to the client's request: first {@code expected} (the request's nonce,
+     * prompt and completion, {@link Expectations#check}), then as {@link #verify(Model, Claim)}. Without
+     * expectations a valid claim proves only that <em>some</em> request was answered honestly.
+     *
+     * @throws AttestationException (check {@value Expectations#CHECK}) if the claim is not the answer to the request
+     *                              described by {@code expected}, naming the field, before any computation;
+     *                              otherwise as {@link #verify(Model, Claim)}
+     */
+    public Report verify(Model model, Claim claim, Expectations expected) throws TopLocException, IOException {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(expected, "expected").check(claim);
         boolean identity = claim.model().isPresent();
         if (identity) {
             checkIdentity(claim.model().get(), model.identity());

@@ -25,18 +25,20 @@ final class BareProofs {
     }
 
     static int verify(PrintWriter out, PrintWriter err, Path proofs, String layout, CommitSpec spec, int[] prompt, int[] completion,
-                      Settings partial, Model model, boolean json) throws Exception {
+                      Settings partial, Model model, JsonOutcome json) throws Exception {
         byte[] data = Inputs.read(proofs, Proofs.MAX_BYTES, "proofs file");
         Proofs.Layout.fromWireName(layout);   // a usage error before anything is read as proofs
         long t0 = System.nanoTime();
         SampleResult r = SampleVerifier.verify(new Sample(0, prompt, completion, data, null, null), partial, model);
         double secs = (System.nanoTime() - t0) / 1e9;
-        if (json) {
+        if (json != null) {
             ObjectNode n = ResultJson.sample(r);
             if (r.report() != null) {
-                n.set("chunks", Report.json(r.report()).get("chunks"));
+                n.set("chunks", Report.body(r.report()).get("chunks"));
             }
-            n.put("seconds", secs);
+            int code = r.verdict() == Verdict.ACCEPT ? Toploc.ACCEPTED : r.verdict() == Verdict.REJECT ? Toploc.REJECTED : Toploc.BAD_INPUT;
+            n = JsonOutcome.head(json, code, "verification", code == Toploc.REJECTED ? "commits" : null, r.reason(), JsonOutcome.finite(n));
+            Report.putNum(n, "seconds", secs);
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
         } else {
             if (r.report() != null) {

@@ -53,6 +53,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
+        PrintWriter err = command.commandLine().getErr();
+        boolean console = System.console() != null && System.console().isTerminal();
         Path a = model != null ? model : EmbeddedModels.model("tiny-fortunes-llama");
         Path b = other != null ? other : EmbeddedModels.model("tiny-fortunes-llama-b");
         Path policyPath = policyOut != null ? policyOut : a.resolve(Policies.FILE_NAME);
@@ -66,6 +68,25 @@ final class CalibrateCommand implements Callable<Integer> {
             @Override
             public void familyStarted(Family f) {
                 out.println("== " + f.name() + " (" + f.prompts() + " prompts, " + f.maxTokens() + " tokens)");
+            }
+
+            private int index;
+            private int count;
+
+            @Override
+            public void scenarioStarted(Family f, Scenario s, int index, int count) {
+                this.index = index;
+                this.count = count;
+                err.printf(Locale.ROOT, "calibrate: %s: scenario %d/%d: %s ...%n", f.name(), index, count, s.name());
+                err.flush();
+            }
+
+            @Override
+            public void runDone(Family f, Scenario s, int run, int runs, double seconds) {
+                // on a terminal one line rewritten in place; in a log one line per run
+                err.printf(Locale.ROOT, console ? "\rcalibrate:   scenario %d/%d, run %d/%d (%.1f s)%s" : "calibrate:   scenario %d/%d, run %d/%d (%.1f s)%s",
+                        index, count, run, runs, seconds, console ? (run == runs ? "\n" : "") : "\n");
+                err.flush();
             }
 
             @Override

@@ -67,16 +67,32 @@ final class Report {
         return Double.isInfinite(d) ? "Infinity" : String.format(Locale.ROOT, "%.3f", d);
     }
 
+    /**
+     * {@code check --json}: the head ({@link JsonOutcome#head}: verdict, exit code, stage {@code commits}, the
+     * rejection as message) and the report's fields.
+     */
     static ObjectNode json(VerificationReport r) {
+        return JsonOutcome.head(null, r.accepted() ? Toploc.ACCEPTED : Toploc.REJECTED, "commits", r.accepted() ? null : "commits",
+                r.accepted() ? "accepted" : "rejected: " + r.rejection() + "; policy: " + r.policy().source(), body(r));
+    }
+
+    /** The policy's thresholds; one without a sequence-average limit has {@code maxAvgMantErrMean: null} ({@link #putNum}). */
+    static ObjectNode policy(AcceptancePolicy policy) {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("maxExpMismatches", policy.maxExpMismatches());
+        putNum(p, "maxMantErrMean", policy.maxMantErrMean());
+        putNum(p, "maxMantErrMedian", policy.maxMantErrMedian());
+        p.put("maxSignMismatches", policy.maxSignMismatches());
+        putNum(p, "maxAvgMantErrMean", policy.maxAvgMantErrMean());
+        p.put("source", policy.source());
+        return p;
+    }
+
+    /** The commits' part of a report: accepted, policy, sequence violations, chunks. */
+    static ObjectNode body(VerificationReport r) {
         ObjectNode n = JSON.createObjectNode();
         n.put("accepted", r.accepted());
-        ObjectNode p = n.putObject("policy");
-        p.put("maxExpMismatches", r.policy().maxExpMismatches());
-        p.put("maxMantErrMean", r.policy().maxMantErrMean());
-        p.put("maxMantErrMedian", r.policy().maxMantErrMedian());
-        p.put("maxSignMismatches", r.policy().maxSignMismatches());
-        putNum(p, "maxAvgMantErrMean", r.policy().maxAvgMantErrMean());
-        p.put("source", r.policy().source());
+        n.set("policy", policy(r.policy()));
         ArrayNode seq = n.putArray("sequenceViolations");
         r.sequenceViolations().forEach(seq::add);
         ArrayNode chunks = n.putArray("chunks");
@@ -104,11 +120,18 @@ final class Report {
         return n;
     }
 
+    /**
+     * A number, never a non-finite one: JSON has no infinity or NaN, so {@code d} infinite or NaN is written as
+     * {@code null} and named in the object's {@code nonFinite} field, {@code {"f": "Infinity"|"-Infinity"|"NaN"}}
+     * (docs/cli.md, "JSON output").
+     */
     static void putNum(ObjectNode o, String f, double d) {
-        if (Double.isInfinite(d)) {
-            o.put(f, "Infinity");
-        } else {
+        if (Double.isFinite(d)) {
             o.put(f, d);
+        } else {
+            o.putNull(f);
+            (o.get("nonFinite") instanceof ObjectNode x ? x : o.putObject("nonFinite"))
+                    .put(f, Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
         }
     }
 
@@ -123,17 +146,18 @@ final class Report {
         out.println("termination: " + (r.termination() == null ? "ok" : "FAIL (" + Terminal.escape(r.termination()) + ")"));
     }
 
+    /** {@code verify --json}'s report fields (the head is added by the command, {@link JsonOutcome#head}). */
     static ObjectNode json(InferenceVerifier.Report r) {
-        ObjectNode n = json(r.commits());
+        ObjectNode n = body(r.commits());
         n.put("accepted", r.accepted());
         n.put("modelChecked", r.modelChecked());
         ObjectNode t = n.putObject("tokenReplay");
         t.put("tokens", r.tokensReplayed());
-        t.put("worstLogitGap", r.worstTokenGap());
+        putNum(t, "worstLogitGap", r.worstTokenGap());
         ArrayNode f = t.putArray("failures");
         for (InferenceVerifier.TokenFailure x : r.tokens()) {
-            f.addObject().put("index", x.index()).put("position", x.position()).put("token", x.token()).put("expected", x.expected())
-                    .put("gap", x.gap());
+            ObjectNode o = f.addObject().put("index", x.index()).put("position", x.position()).put("token", x.token()).put("expected", x.expected());
+            putNum(o, "gap", x.gap());
         }
         n.put("termination", r.termination() == null ? "ok" : r.termination());
         return n;

@@ -13,7 +13,10 @@ import picocli.CommandLine.ScopeType;
  * The {@code toploc} command. Exit codes: 0 success (accepted), 1 rejected, 2 bad input or usage,
  * 3 internal error. An internal error is anything unexpected, {@link OutOfMemoryError} and other
  * {@link Error}s included: one line on stderr, and the stack trace only with {@code --debug} or
- * {@code TOPLOC_DEBUG=1}. Exit 1 means only that the claim was checked and does not hold.
+ * {@code TOPLOC_DEBUG=1}. Exit 1 means only that the claim was checked and does not hold. A command given
+ * {@code --json} prints exactly one JSON object on stdout on every exit path: its own report, or, for an exit
+ * by an exception that printed none, {@code JsonOutcome.error} (verdict, exit code, stage, check, message and
+ * what the command knew so far).
  */
 @Command(name = "toploc", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
@@ -51,12 +54,15 @@ public final class Toploc {
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Toploc());
-        cl.setOut(out);
+        Tracked stdout = new Tracked(out);
+        PrintWriter o = new PrintWriter(stdout, true);
+        cl.setOut(o);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(Toploc::exitCode);
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine c = e.getCommandLine();
             c.getErr().println("error: " + Terminal.escape(e.getMessage()));
+            json(c, args, stdout, o, BAD_INPUT, "usage", null, e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
             if (!c.getSubcommands().isEmpty() && c.getParseResult() != null && c.getParseResult().subcommand() == null) {
                 c.usage(c.getErr());       // which command? show the list
@@ -65,13 +71,112 @@ public final class Toploc {
             }
             return BAD_INPUT;
         });
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debugAsked(root(cmd))));
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            int code = report(e, cmd.getErr(), debugAsked(root(cmd)));
+            json(cmd, args, stdout, o, code, e);
+            return code;
+        });
         try {
             return cl.execute(args);
         } catch (Throwable t) {
             // picocli hands only Exceptions to the handler: an Error (OutOfMemoryError, StackOverflowError)
             // escapes execute(); left to the JVM it would print a trace and exit 1, which means REJECTED.
-            return report(t, err, debugAsked(cl));
+            int code = report(t, err, debugAsked(cl));
+            try {
+                json(deepest(cl), args, stdout, o, code, t);
+            } catch (Throwable ignored) {
+                // the exit code still tells
+            }
+            return code;
+        } finally {
+            o.flush();
+        }
+    }
+
+    /** Stdout, noting whether anything was written to it (a {@code --json} report already printed). */
+    private static final class Tracked extends java.io.FilterWriter {
+        private boolean written;
+
+        Tracked(java.io.Writer w) {
+            super(w);
+        }
+
+        @Override
+        public void write(int c) throws java.io.IOException {
+            written = true;
+            super.write(c);
+        }
+
+        @Override
+        public void write(char[] b, int off, int len) throws java.io.IOException {
+            written |= len > 0;
+            super.write(b, off, len);
+        }
+
+        @Override
+        public void write(String str, int off, int len) throws java.io.IOException {
+            written |= len > 0;
+            super.write(str, off, len);
+        }
+    }
+
+    private static CommandLine deepest(CommandLine root) {
+        CommandLine c = root;
+        try {
+            for (CommandLine.ParseResult p = root.getParseResult(); p != null; p = p.subcommand()) {
+                c = p.commandSpec().commandLine();
+            }
+        } catch (RuntimeException e) {
+            // no parse result: the root
+        }
+        return c;
+    }
+
+    /** Whether {@code c} has a boolean {@code --json} flag and this command line gave it. */
+    private static boolean jsonAsked(CommandLine c, String[] args) {
+        CommandLine.Model.OptionSpec opt = c.getCommandSpec().findOption("--json");
+        if (opt == null || !opt.typeInfo().isBoolean()) {
+            return false;      // calibrate --json FILE names a file
+        }
+        try {
+            if (c.getParseResult() != null && c.getParseResult().hasMatchedOption("--json")) {
+                return true;
+            }
+        } catch (RuntimeException e) {
+            // a parse that failed part-way: the arguments tell
+        }
+        return java.util.Arrays.asList(args).contains("--json");
+    }
+
+    /** The one {@code --json} object of an exit by exception: printed when {@code --json} was asked for and no report was printed. */
+    private static void json(CommandLine cmd, String[] args, Tracked stdout, PrintWriter o, int code, Throwable e) {
+        Throwable t = e instanceof CommandLine.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        JsonOutcome ctx = cmd.getCommand() instanceof JsonOutcome.Source s ? s.outcome() : null;
+        String stage = ctx != null ? ctx.stage() : code == REJECTED ? "commits" : code == BAD_INPUT ? JsonOutcome.INPUT : "internal";
+        String check = t instanceof dev.toploc.attest.AttestationException a ? a.check()
+                : cause(t, CommitFormatException.class) instanceof CommitFormatException c && c.nullProof() ? "null-proof"
+                : t instanceof VerificationException ? "commits" : null;
+        String message = code == INTERNAL_ERROR
+                ? "internal error: " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage())
+                : t.getMessage() == null ? t.toString() : t.getMessage();
+        json(cmd, args, stdout, o, code, stage, check, message, ctx);
+    }
+
+    private static void json(CommandLine cmd, String[] args, Tracked stdout, PrintWriter o, int code, String stage, String check, String message) {
+        json(cmd, args, stdout, o, code, stage, check, message, cmd.getCommand() instanceof JsonOutcome.Source s ? s.outcome() : null);
+    }
+
+    private static void json(CommandLine cmd, String[] args, Tracked stdout, PrintWriter o, int code, String stage, String check, String message,
+                             JsonOutcome ctx) {
+        o.flush();
+        if (stdout.written || !jsonAsked(cmd, args)) {
+            return;
+        }
+        try {
+            o.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JsonOutcome.error(ctx, code, stage, check, message)));
+            o.flush();
+        } catch (Exception ignored) {
+            // the exit code and the stderr line still tell
         }
     }
 
@@ -150,7 +255,7 @@ public final class Toploc {
             return REJECTED;       // the provider sent the reference's error marker, not a commit: the claim does not hold
         }
         if (e instanceof dev.toploc.attest.AttestationException a
-                && java.util.Set.of("signature", "trust", "model", "subject", "null-proof").contains(a.check())) {
+                && java.util.Set.of("signature", "trust", "model", "subject", "null-proof", dev.toploc.attest.Expectations.CHECK).contains(a.check())) {
             return REJECTED;       // well-formed, but the claim does not hold
         }
         if (e instanceof TopLocException || e instanceof IllegalArgumentException || e instanceof java.io.IOException

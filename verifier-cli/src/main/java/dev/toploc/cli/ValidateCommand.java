@@ -120,7 +120,7 @@ final class ValidateCommand implements Callable<Integer> {
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             // --policy, else the model folder's toploc-policy.json, else the reference defaults; said which
             Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
-            err.println("policy: " + chosen.description());
+            err.println("policy: " + Terminal.escape(chosen.description()));
             Settings settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, ComputeMode.fromWireName(mode), chosen.policy(), ties);
             for (Path f : files) {
                 long t0 = System.nanoTime();
@@ -131,7 +131,7 @@ final class ValidateCommand implements Callable<Integer> {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 results.add(r);
                 if (json) {
-                    out.println(ResultJson.JSON.writeValueAsString(ResultJson.file(r)));
+                    out.println(ResultJson.JSON.writeValueAsString(JsonOutcome.finite(ResultJson.file(r))));
                 } else {
                     print(out, r, secs);
                 }

@@ -7,7 +7,11 @@ import dev.toploc.CommitSpec;
 import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
 import dev.toploc.attest.Attestations;
+import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Claim;
+import dev.toploc.attest.Dsse;
+import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.Expectations;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.runtime.ClaimRejectedException;
 import dev.toploc.policy.Policies;
@@ -27,14 +31,23 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code toploc verify}: was this completion produced by the model and prompt claimed? Signature and trust,
+ * the client's request ({@code --nonce}, {@code --expect-*}: {@link Expectations}, before the model is loaded),
  * model identity, the recomputed prefill against every commit, the token replay and the termination rule.
  * With {@code --proofs}: checks bare base64 commits from the Python TOPLOC stack, no attestation.
  */
 @Command(name = "verify", description = "Verify an attestation (or bare commits with --proofs) by recomputing the prefill. "
         + "Exit 0 accepted, 1 rejected, 2 bad input, 3 internal error.")
-final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
     @Spec
     CommandSpec command;
+
+    /** This run's outcome so far, for {@code --json} on every exit path. */
+    private final JsonOutcome outcome = new JsonOutcome();
+
+    @Override
+    public JsonOutcome outcome() {
+        return outcome;
+    }
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "ATTESTATION", description = "the DSSE attestation JSON")
     Path attestation;
@@ -54,10 +67,27 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the model folder's toploc-policy.json when present, else the reference's thresholds")
     Path policyFile;
 
+    @Option(names = "--nonce", paramLabel = "N", description = "the nonce of your request: the attested nonce must be exactly this (else rejected)")
+    String expectNonce;
+
+    @Option(names = "--expect-prompt-ids", paramLabel = "IDS", description = "the prompt you sent, as token ids: the attested prompt must be exactly these (else rejected)")
+    String expectPromptIds;
+
+    @Option(names = "--expect-prompt", paramLabel = "TEXT", description = "the prompt you sent, as text, tokenized by the model folder's tokenizer as generate --prompt does: "
+            + "the attested prompt must be exactly its ids (else rejected)")
+    String expectPrompt;
+
+    @Option(names = "--expect-messages", paramLabel = "FILE", description = "the conversation you sent (as generate --messages), rendered by the model folder's chat template: "
+            + "the attested prompt must be exactly its ids (else rejected)")
+    Path expectMessages;
+
+    @Option(names = "--expect-completion-ids", paramLabel = "IDS", description = "the completion you received, as token ids: the attested completion must be exactly these (else rejected)")
+    String expectCompletionIds;
+
     @Option(names = "--no-replay", description = "skip the token-choice replay")
     boolean noReplay;
 
-    @Option(names = "--json", description = "print a machine-readable report")
+    @Option(names = "--json", description = "print one JSON object on every exit path: verdict, stage, message, policy, signer, statement and the report (docs/cli.md)")
     boolean json;
 
     @Option(names = "--show-text", description = "also show the prompt and completion decoded by the model folder's tokenizer")
@@ -111,9 +141,14 @@ final class VerifyCommand implements Callable<Integer> {
         ComputeMode m = ComputeMode.fromWireName(mode);
         Claim claim;
         InferenceVerifier.SamplingCheck replay;
+        Expectations expected = Expectations.NONE;
         if (proofs != null) {
             if (attestation != null) {
                 throw new IllegalArgumentException("give either an attestation or --proofs, not both");
+            }
+            if (expectNonce != null || expectPromptIds != null || expectPrompt != null || expectMessages != null || expectCompletionIds != null) {
+                throw new IllegalArgumentException("--nonce and --expect-* check an attestation against your request; with --proofs the token ids "
+                        + "are the ones you give (--prompt-ids, --completion-ids) and bare commits carry no nonce");
             }
             if (sampling.equals("none") || noReplay) {
                 return bareProofs(out, err, m);
@@ -131,9 +166,20 @@ final class VerifyCommand implements Callable<Integer> {
             if (trust.isEmpty()) {
                 throw new IllegalArgumentException("--trust PUB.pem is required: an attestation is only as good as the key that signed it");
             }
-            claim = Claim.of(Attestations.verify(Inputs.attestation(attestation), Inputs.publicKeys(trust)));
+            byte[] envelope = Inputs.attestation(attestation);
+            var keys = Inputs.publicKeys(trust);
+            expected = expectations();
+            outcome.stage("attestation");
+            claim = Claim.of(Attestations.verify(envelope, keys));
+            signed(envelope, keys);
+            outcome.stage(Expectations.CHECK);
+            expected.check(claim);        // an answer to another request is rejected before the model is loaded
+            if (expected.isEmpty()) {
+                err.println("note: no --nonce or --expect-prompt: this checks that the attestation holds, not that it answers your request");
+            }
             replay = noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
         }
+        outcome.stage("model");
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
@@ -143,14 +189,17 @@ final class VerifyCommand implements Callable<Integer> {
             }
             // the claim's model first (a rejection), then --policy, else the folder's toploc-policy.json, else the defaults; said which
             InferenceVerifier.checkIdentity(claim, mdl.identity());
+            outcome.stage("policy");
             Policies.Choice chosen = Policies.select(policyFile, model, claim.commitSpec(), mdl.identity().configDigest(), mdl.identity().weightsDigest());
             AcceptancePolicy policy = chosen.policy();
-            err.println("policy: " + chosen.description());
+            outcome.policy(policy, chosen.description());
+            err.println("policy: " + Terminal.escape(chosen.description()));
             if (replay == null) {
                 replay = new InferenceVerifier.SamplingCheck(true, chosen.logitMargin(), InferenceVerifier.SamplingCheck.DEFAULT.minEosProb());
             }
             String[] text = null;
             if (showText) {
+                outcome.stage(JsonOutcome.INPUT);
                 try (var tok = Prompts.load(model, "--show-text")) {
                     text = new String[] {tok.decode(claim.prompt()), tok.decode(claim.completion())};
                 }
@@ -159,6 +208,7 @@ final class VerifyCommand implements Callable<Integer> {
                     out.println("completion text: " + Prompts.quote(text[1]));
                 }
             }
+            outcome.stage("verification");
             int rows = claim.prompt().length + claim.completion().length - 1;
             err.printf("recomputing %d positions in %s ...%n", rows, m.wireName());
             int layers = mdl.config().numLayers();
@@ -176,15 +226,17 @@ final class VerifyCommand implements Callable<Integer> {
             InferenceVerifier.Report r;
             ClaimRejectedException rejected = null;
             try {
-                r = verifier.verify(mdl, claim);
+                r = verifier.verify(mdl, claim, expected);
             } catch (ClaimRejectedException e) {
                 rejected = e;
                 r = e.claimReport();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             if (json) {
-                ObjectNode n = Report.json(r);
-                n.put("seconds", secs);
+                String check = r.accepted() ? null : !r.commits().accepted() ? "commits" : !r.tokens().isEmpty() ? "replay" : "termination";
+                ObjectNode n = JsonOutcome.head(outcome, r.accepted() ? Toploc.ACCEPTED : Toploc.REJECTED, "verification", check,
+                        rejected != null ? rejected.getMessage() : "accepted", JsonOutcome.finite(Report.json(r)));
+                Report.putNum(n, "seconds", secs);
                 if (text != null) {
                     n.put("prompt_text", text[0]);
                     n.put("completion_text", text[1]);
@@ -202,6 +254,48 @@ final class VerifyCommand implements Callable<Integer> {
         return Toploc.ACCEPTED;
     }
 
+    /** The client's request as given: --nonce, the prompt (ids, text or messages, at most one), the completion ids. */
+    private Expectations expectations() throws Exception {
+        Expectations e = Expectations.NONE;
+        int prompts = (expectPromptIds != null ? 1 : 0) + (expectPrompt != null ? 1 : 0) + (expectMessages != null ? 1 : 0);
+        if (prompts > 1) {
+            throw new IllegalArgumentException("give the expected prompt once: --expect-prompt-ids, --expect-prompt or --expect-messages");
+        }
+        if (expectNonce != null) {
+            e = e.withNonce(expectNonce);
+        }
+        if (expectPromptIds != null) {
+            e = e.withPrompt(TokenIds.parse(expectPromptIds, "--expect-prompt-ids"));
+        } else if (expectPrompt != null || expectMessages != null) {
+            e = e.withPrompt(Prompts.ids(model, expectPrompt, expectMessages));
+        }
+        if (expectCompletionIds != null) {
+            e = e.withCompletion(TokenIds.parse(expectCompletionIds, "--expect-completion-ids"));
+        }
+        ObjectNode x = Report.JSON.createObjectNode();
+        e.nonce().ifPresentOrElse(v -> x.put("nonce", v), () -> x.putNull("nonce"));
+        e.prompt().ifPresentOrElse(v -> x.put("promptTokens", v.length), () -> x.putNull("promptTokens"));
+        e.completion().ifPresentOrElse(v -> x.put("completionTokens", v.length), () -> x.putNull("completionTokens"));
+        outcome.expected(x);
+        return e;
+    }
+
+    /** Records which trusted key signed the (already verified) envelope, and the exact statement it signed. */
+    private void signed(byte[] envelope, List<org.bouncycastle.crypto.params.Ed25519PublicKeyParameters> keys) throws Exception {
+        Dsse.Envelope env = Dsse.parse(envelope);
+        for (var k : keys) {
+            byte[] statement;
+            try {
+                statement = Dsse.verify(env, List.of(k), Dsse.IN_TOTO_PAYLOAD_TYPE);
+            } catch (AttestationException notThisKey) {
+                continue;
+            }
+            outcome.signer(Ed25519Keys.keyId(k));
+            outcome.statement(Report.JSON.readTree(statement));
+            return;
+        }
+    }
+
     /** --proofs without a replay: the rollouts library's sample check (every layout, --positions auto). */
     private int bareProofs(PrintWriter out, PrintWriter err, ComputeMode m) throws Exception {
         if (promptIds == null || completionIds == null) {
@@ -210,11 +304,15 @@ final class VerifyCommand implements Callable<Integer> {
         int[] p = TokenIds.parse(promptIds, "--prompt-ids");
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
         CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
+        outcome.stage("model");
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            outcome.stage("policy");
             Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
-            err.println("policy: " + chosen.description());
+            outcome.policy(chosen.policy(), chosen.description());
+            err.println("policy: " + Terminal.escape(chosen.description()));
+            outcome.stage("verification");
             var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, chosen.policy(), ties);
-            return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json);
+            return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json ? outcome : null);
         }
     }
 
