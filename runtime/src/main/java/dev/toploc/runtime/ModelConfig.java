@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.toploc.internal.UntrustedFiles;
+import dev.toploc.io.UntrustedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
