@@ -683,8 +683,15 @@ public final class Model implements AutoCloseable {
             // the rounded copies of every matrix the mode cannot read as stored, fp32, before the first of them is made
             long floats = 0;
             for (Layer L : layers) {
-                for (Weight w : new Weight[] {L.q, L.k, L.v, L.o, L.gate, L.up, L.down}) {
-                    if (!asStored(w, mode)) {
+                java.util.List<Weight> ws = new java.util.ArrayList<>(java.util.Arrays.asList(L.q, L.k, L.v, L.o, L.gate, L.up, L.down));
+                if (L.moe != null) {        // a sparse layer: the router and every expert instead of gate/up/down
+                    ws.add(L.moe.router());
+                    ws.addAll(java.util.Arrays.asList(L.moe.gate()));
+                    ws.addAll(java.util.Arrays.asList(L.moe.up()));
+                    ws.addAll(java.util.Arrays.asList(L.moe.down()));
+                }
+                for (Weight w : ws) {
+                    if (w != null && !asStored(w, mode)) {
                         floats += (long) w.rows() * w.cols();
                     }
                 }
