@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -217,7 +218,7 @@ class CliTest {
     static Path resigned(Path dir, String name, java.util.function.UnaryOperator<String> edit) throws Exception {
         Dsse.Envelope env = Dsse.parse(Files.readAllBytes(attestation));
         String st = edit.apply(new String(env.payload(), StandardCharsets.UTF_8));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = SigningKey.fromPem(Files.readString(key), "key");
         Path f = dir.resolve(name);
         Files.write(f, Dsse.sign(env.payloadType(), st.getBytes(StandardCharsets.UTF_8), List.of(k)).toJson());
         return f;
@@ -254,7 +255,7 @@ class CliTest {
                     run("keygen", "-o", other.toString());
                     Path f = d.resolve("untrusted.json");
                     Files.write(f, Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, Dsse.parse(Files.readAllBytes(attestation)).payload(),
-                            List.of(Ed25519Keys.readPrivateKey(Files.readString(other), "k"))).toJson());
+                            List.of(SigningKey.fromPem(Files.readString(other), "k"))).toJson());
                     return f;
                 }, Toploc.REJECTED, "trust: no signature verifies with a trusted key"),
                 Arguments.of("model-digest-mismatch", (Forge) d -> resigned(d, "digest.json",

@@ -10,7 +10,8 @@ import dev.toploc.CommitFormatException;
 import dev.toploc.VerificationException;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.cli.CliTest.Run;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -161,7 +162,7 @@ class ExitCodesCliTest {
         String st = new String(env.payload(), StandardCharsets.UTF_8);
         String first = st.substring(st.indexOf("\"commits\" : [ \"") + 15);
         first = first.substring(0, first.indexOf('"'));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = SigningKey.fromPem(Files.readString(key), "key");
         return Files.write(d.resolve("null.json"), Dsse.sign(env.payloadType(), st.replace(first, NULL_PROOF).getBytes(StandardCharsets.UTF_8),
                 List.of(k)).toJson());
     }
