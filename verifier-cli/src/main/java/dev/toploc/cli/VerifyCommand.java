@@ -104,6 +104,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "32", description = "interop: decode chunk size (default ${DEFAULT-VALUE})")
     int chunk;
 
+    /** Whether --proofs had a {@link dev.toploc.CommitsHeader} (set by {@link ProofsHeader#apply}). */
+    private boolean proofsHeader;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -115,6 +118,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (attestation != null) {
                 throw new IllegalArgumentException("give either an attestation or --proofs, not both");
             }
+            proofsHeader = ProofsHeader.apply(this);    // a self-describing commits file sets the interop flags
             if (sampling.equals("none") || noReplay) {
                 return bareProofs(out, err, m);
             }
@@ -227,6 +231,8 @@ final class VerifyCommand implements Callable<Integer> {
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
         CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
         List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
+        // before any prefill: a count that does not fit is a setup mistake, said with the settings that would fit
+        SetupHints.requireCount(commits.size(), p.length, c.length, PositionConvention.fromWireName(positions), prefillChunk, chunk, proofsHeader);
         double temperature = 0;
         long seed = 0;
         if (!sampling.equals("none") && !sampling.equals("greedy")) {

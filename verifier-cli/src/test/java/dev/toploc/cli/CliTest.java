@@ -45,6 +45,11 @@ class CliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** The base64 commits of {@code toploc commit}'s output, without its header line. */
+    static List<String> commitLines(String out) {
+        return out.strip().lines().filter(l -> !l.startsWith("#")).toList();
+    }
+
     static String s(Path p) {
         return p.toString();
     }
@@ -131,7 +136,8 @@ class CliTest {
         assertEquals(0, c.code(), c.err());
         Path proofs = dir.resolve("proofs.txt");
         Files.writeString(proofs, c.out());
-        assertEquals(2, c.out().strip().split("\n").length);
+        assertEquals(2, commitLines(c.out()).size());
+        assertTrue(c.out().startsWith("# toploc-commits v1 dtype=bf16 k=128 chunk=32 prefill-rows=18 positions=decode-steps\n"), c.out());
         Run ok = run("check", "--activations", s(npy), "--proofs", s(proofs), "--prefill-rows", "18");
         assertEquals(0, ok.code(), ok.out() + ok.err());
         Path npy32 = dir.resolve("states32.npy");
