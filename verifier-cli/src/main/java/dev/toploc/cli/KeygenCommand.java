@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code toploc keygen -o KEY}: an Ed25519 key pair, KEY (PKCS#8, owner-only) and KEY.pub (SPKI). Never overwrites. */
-@Command(name = "keygen", description = "Write an Ed25519 signing key: KEY (PKCS#8 PEM, mode 600) and KEY.pub (public, PEM). Never overwrites.")
+@Command(name = "keygen", description = "Write an Ed25519 signing key: KEY (plain PKCS#8 v1 PEM, mode 600, as openssl genpkey writes it) and KEY.pub (SubjectPublicKeyInfo PEM). Never overwrites.")
 final class KeygenCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;

@@ -9,7 +9,6 @@ import dev.toploc.*;
 import dev.toploc.attest.*;
 import dev.toploc.runtime.*;
 import dev.toploc.vectors.TestVectors;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
