@@ -5,7 +5,8 @@
  * ({@link dev.toploc.Verifier}) against a policy ({@link dev.toploc.AcceptancePolicy}), on an explicit
  * compute context ({@link dev.toploc.Compute}: threads, top-k device; no process-wide switch), with ties at
  * the k-th magnitude measured strictly or tolerantly ({@link dev.toploc.TieRule}); stored proofs in every
- * layout of the Python stack ({@link dev.toploc.Proofs}, from bytes the caller read).
+ * layout of the Python stack ({@link dev.toploc.Proofs}, from bytes the caller read), and the header line of a
+ * commits file that describes itself ({@link dev.toploc.CommitsHeader}).
  *
  * <p>Lives here: value types with validating factories, the checked exceptions, the entry points.
  * Must not live here: kernels and field arithmetic ({@code dev.toploc.internal}), model code (the

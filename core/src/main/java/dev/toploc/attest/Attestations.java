@@ -1,8 +1,6 @@
 package dev.toploc.attest;
 
 import java.util.List;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
 /**
  * Signing and verifying inference attestations: an {@link InferenceAttestation} as an in-toto Statement
@@ -21,12 +19,12 @@ public final class Attestations {
     }
 
     /** Signs {@code a} with each key; returns the envelope's JSON bytes. */
-    public static byte[] sign(InferenceAttestation a, List<Ed25519PrivateKeyParameters> keys) {
+    public static byte[] sign(InferenceAttestation a, List<SigningKey> keys) {
         return Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, a.toStatementJson(), keys).toJson();
     }
 
     /** Verifies an envelope's JSON against trusted keys and returns the attestation it carries. */
-    public static InferenceAttestation verify(byte[] envelopeJson, List<Ed25519PublicKeyParameters> trusted) throws AttestationException {
+    public static InferenceAttestation verify(byte[] envelopeJson, List<PublicKey> trusted) throws AttestationException {
         Dsse.Envelope env = Dsse.parse(envelopeJson);
         byte[] statement = Dsse.verify(env, trusted, Dsse.IN_TOTO_PAYLOAD_TYPE);
         return InferenceAttestation.parseStatement(statement);

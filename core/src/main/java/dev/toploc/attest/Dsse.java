@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
 /**
  * DSSE (Dead Simple Signing Envelope) v1 with Ed25519 signatures.
@@ -85,14 +83,14 @@ public final class Dsse {
     }
 
     /** Signs {@code payload} with every key in {@code keys}. */
-    public static Envelope sign(String payloadType, byte[] payload, List<Ed25519PrivateKeyParameters> keys) {
+    public static Envelope sign(String payloadType, byte[] payload, List<SigningKey> keys) {
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("at least one signing key is required");
         }
         byte[] pae = pae(payloadType, payload);
         List<Signature> sigs = new ArrayList<>();
-        for (Ed25519PrivateKeyParameters k : keys) {
-            sigs.add(new Signature(Ed25519Keys.keyId(k.generatePublicKey()), Ed25519Keys.sign(k, pae)));
+        for (SigningKey k : keys) {
+            sigs.add(new Signature(k.keyId(), k.sign(pae)));
         }
         return new Envelope(payloadType, payload.clone(), sigs);
     }
@@ -136,19 +134,19 @@ public final class Dsse {
      * Verifies that a trusted key signed the envelope, then that its payload type is {@code expectedType};
      * returns the exact payload bytes that were verified.
      */
-    public static byte[] verify(Envelope env, List<Ed25519PublicKeyParameters> trusted, String expectedType) throws AttestationException {
+    public static byte[] verify(Envelope env, List<PublicKey> trusted, String expectedType) throws AttestationException {
         if (trusted.isEmpty()) {
             throw new AttestationException("trust", "no trusted keys given (expected at least one public key)");
         }
         byte[] pae = pae(env.payloadType(), env.payload());
         List<String> trustedIds = new ArrayList<>();
-        for (Ed25519PublicKeyParameters k : trusted) {
-            trustedIds.add(Ed25519Keys.keyId(k));
+        for (PublicKey k : trusted) {
+            trustedIds.add(k.keyId());
         }
         boolean hintMatched = false;
         for (Signature s : env.signatures()) {
             for (int i = 0; i < trusted.size(); i++) {
-                if (Ed25519Keys.verify(trusted.get(i), pae, s.sig())) {
+                if (trusted.get(i).verify(pae, s.sig())) {
                     if (!env.payloadType().equals(expectedType)) {
                         throw new AttestationException("payload-type", "payloadType '" + env.payloadType() + "' (expected '" + expectedType + "')");
                     }

@@ -63,6 +63,175 @@ public record InferenceAttestation(ModelRef model, int[] prompt, int[] completio
             weightFiles = List.copyOf(weightFiles);
             weightDigests = List.copyOf(weightDigests);
         }
+
+        /**
+         * A checked model reference (the runtime's {@code ModelIdentity.toModelRef(name)} calls this): a name,
+         * at least one weight file, as many digests as files, every digest a lowercase hex sha256.
+         */
+        public static ModelRef of(String name, List<String> weightFiles, List<String> weightDigests, String weightsDigest, String configDigest) {
+            Objects.requireNonNull(name, "name");
+            if (weightFiles.isEmpty() || weightFiles.size() != weightDigests.size()) {
+                throw new IllegalArgumentException("model: " + weightFiles.size() + " weight files and " + weightDigests.size()
+                        + " digests (expected as many, at least one)");
+            }
+            for (String d : weightDigests) {
+                requireHex64(d, "model.weightDigests[]");
+            }
+            requireHex64(weightsDigest, "model.weightsDigest");
+            requireHex64(configDigest, "model.configDigest");
+            return new ModelRef(name, weightFiles, weightDigests, weightsDigest, configDigest);
+        }
+
+        private static void requireHex64(String s, String what) {
+            if (s == null || !s.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException(what + " '" + s + "' is not a lowercase hex sha256");
+            }
+        }
+    }
+
+    /** A builder that checks the whole attestation before it is built: see {@link Builder#build}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds an {@link InferenceAttestation} from named fields, with defaults for the commit settings
+     * ({@link CommitSpec#DEFAULT}, {@link PositionConvention#PRODUCED}, a prefill chunk) and the mode
+     * ({@code ""}). {@link #build} refuses, naming the field, what a verifier would refuse: a missing
+     * field, an empty or negative token list, a blank nonce, a timestamp that is not RFC 3339, commits of
+     * another encoding or k than the spec, or a commit count other than the chunk plan's for this prompt,
+     * completion, convention and chunk size. Not thread-safe; {@link #build} may be called again.
+     */
+    public static final class Builder {
+        private ModelRef model;
+        private int[] prompt;
+        private int[] completion;
+        private CommitSpec commitSpec = CommitSpec.DEFAULT;
+        private PositionConvention positions = PositionConvention.PRODUCED;
+        private boolean prefillChunk = true;
+        private List<Commit> commits;
+        private SamplingRef sampling;
+        private String providerMode = "";
+        private String nonce;
+        private String timestamp;
+
+        private Builder() {
+        }
+
+        public Builder model(ModelRef v) {
+            model = v;
+            return this;
+        }
+
+        public Builder prompt(int[] v) {
+            prompt = v.clone();
+            return this;
+        }
+
+        public Builder completion(int[] v) {
+            completion = v.clone();
+            return this;
+        }
+
+        public Builder commitSpec(CommitSpec v) {
+            commitSpec = v;
+            return this;
+        }
+
+        public Builder positions(PositionConvention v) {
+            positions = v;
+            return this;
+        }
+
+        public Builder prefillChunk(boolean v) {
+            prefillChunk = v;
+            return this;
+        }
+
+        public Builder commits(List<Commit> v) {
+            commits = List.copyOf(v);
+            return this;
+        }
+
+        public Builder sampling(SamplingRef v) {
+            sampling = v;
+            return this;
+        }
+
+        public Builder providerMode(String v) {
+            providerMode = v;
+            return this;
+        }
+
+        public Builder nonce(String v) {
+            nonce = v;
+            return this;
+        }
+
+        /** RFC 3339, e.g. {@code Instant.now().toString()}. */
+        public Builder timestamp(String v) {
+            timestamp = v;
+            return this;
+        }
+
+        /** The attestation; {@link IllegalArgumentException} naming the first field that is missing or inconsistent. */
+        public InferenceAttestation build() {
+            require(model, "model");
+            require(prompt, "prompt");
+            require(completion, "completion");
+            require(commitSpec, "commitSpec");
+            require(positions, "positions");
+            require(commits, "commits");
+            require(sampling, "sampling");
+            require(providerMode, "providerMode");
+            require(nonce, "nonce");
+            require(timestamp, "timestamp");
+            tokens(prompt, "prompt");
+            tokens(completion, "completion");
+            if (nonce.isBlank()) {
+                throw new IllegalArgumentException("nonce is blank (expected the client's request nonce)");
+            }
+            try {
+                java.time.OffsetDateTime.parse(timestamp);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("timestamp '" + timestamp + "' is not an RFC 3339 date-time (e.g. Instant.now().toString())", e);
+            }
+            if (commits.size() > MAX_COMMITS) {
+                throw new IllegalArgumentException("commits: " + commits.size() + " over the limit of " + MAX_COMMITS);
+            }
+            for (int i = 0; i < commits.size(); i++) {
+                Commit c = commits.get(i);
+                if (c.encoding() != commitSpec.encoding() || c.k() != commitSpec.topK()) {
+                    throw new IllegalArgumentException("commits[" + i + "] is " + c.encoding().wireName() + " with k = " + c.k() + " (expected "
+                            + commitSpec.encoding().wireName() + " with k = " + commitSpec.topK() + ", the commitSpec's)");
+                }
+            }
+            int planned = dev.toploc.ChunkPlan.forSequence(prompt.length, completion.length, positions, prefillChunk, commitSpec.chunkSize()).size();
+            if (commits.size() != planned) {
+                throw new IllegalArgumentException("commits: " + commits.size() + " commits, but a prompt of " + prompt.length + " and a completion of "
+                        + completion.length + " tokens (" + positions.wireName() + (prefillChunk ? ", prefill chunk" : ", no prefill chunk")
+                        + ", chunks of " + commitSpec.chunkSize() + ") have " + planned + " chunks");
+            }
+            return new InferenceAttestation(model, prompt, completion, commitSpec, positions, prefillChunk, commits, sampling, providerMode,
+                    nonce, timestamp);
+        }
+
+        private static void require(Object v, String field) {
+            if (v == null) {
+                throw new IllegalArgumentException(field + " is not set");
+            }
+        }
+
+        private static void tokens(int[] ids, String field) {
+            if (ids.length == 0 || ids.length > MAX_TOKENS) {
+                throw new IllegalArgumentException(field + " has " + ids.length + " tokens (expected 1.." + MAX_TOKENS + ")");
+            }
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] < 0) {
+                    throw new IllegalArgumentException(field + "[" + i + "] = " + ids[i] + " is not a token id (expected >= 0)");
+                }
+            }
+        }
     }
 
     /**

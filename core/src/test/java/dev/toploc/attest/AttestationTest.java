@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /** DSSE, Ed25519 keys and the inference attestation: vectors, round trips and tampering. */
 class AttestationTest {
-    static final Ed25519Keys.KeyPair KEY = Ed25519Keys.generate(new SecureRandom(new byte[] {1}));
-    static final Ed25519Keys.KeyPair OTHER = Ed25519Keys.generate(new SecureRandom(new byte[] {2}));
+    static final SigningKey KEY = SigningKey.generate(new SecureRandom(new byte[] {1}));
+    static final SigningKey OTHER = SigningKey.generate(new SecureRandom(new byte[] {2}));
 
     static InferenceAttestation sample() throws Exception {
         Random r = new Random(5);
@@ -51,24 +51,24 @@ class AttestationTest {
     @Test
     void signedAttestation_roundTrips() throws Exception {
         InferenceAttestation a = sample();
-        byte[] env = Attestations.sign(a, List.of(KEY.privateKey()));
+        byte[] env = Attestations.sign(a, List.of(KEY));
         assertEquals(a, Attestations.verify(env, List.of(KEY.publicKey())));
         // two signers; trusting either one is enough
-        byte[] two = Attestations.sign(a, List.of(OTHER.privateKey(), KEY.privateKey()));
+        byte[] two = Attestations.sign(a, List.of(OTHER, KEY));
         assertEquals(a, Attestations.verify(two, List.of(KEY.publicKey())));
     }
 
     @Test
     void untrustedKey_isRejectedAsTrust() throws Exception {
-        byte[] env = Attestations.sign(sample(), List.of(OTHER.privateKey()));
+        byte[] env = Attestations.sign(sample(), List.of(OTHER));
         AttestationException e = assertThrows(AttestationException.class, () -> Attestations.verify(env, List.of(KEY.publicKey())));
         assertEquals("trust", e.check());
     }
 
     @Test
     void keyidIsOnlyAHint() throws Exception {
-        byte[] env = Attestations.sign(sample(), List.of(KEY.privateKey()));
-        String s = new String(env, StandardCharsets.UTF_8).replace(Ed25519Keys.keyId(KEY.publicKey()), "not-the-key-id");
+        byte[] env = Attestations.sign(sample(), List.of(KEY));
+        String s = new String(env, StandardCharsets.UTF_8).replace(KEY.keyId(), "not-the-key-id");
         assertEquals(sample(), Attestations.verify(s.getBytes(StandardCharsets.UTF_8), List.of(KEY.publicKey())));
     }
 
@@ -76,9 +76,9 @@ class AttestationTest {
     @Property(tries = 400, seed = "20261128")
     void flippingAnyByte_failsVerification(@ForAll @IntRange(min = 0, max = 1_000_000) int where, @ForAll @IntRange(min = 0, max = 7) int bit)
             throws Exception {
-        byte[] env = Attestations.sign(sample(), List.of(KEY.privateKey()));
+        byte[] env = Attestations.sign(sample(), List.of(KEY));
         String text = new String(env, StandardCharsets.UTF_8);
-        int kid = text.indexOf(Ed25519Keys.keyId(KEY.publicKey()));
+        int kid = text.indexOf(KEY.keyId());
         int i = where % env.length;
         if (i >= kid && i < kid + 64) {
             return;                        // the keyid hint: covered by keyidIsOnlyAHint
@@ -92,7 +92,7 @@ class AttestationTest {
     /** Changing any commit (or anything else in the statement) and re-encoding it breaks the signature. */
     @Property(tries = 100, seed = "20261128")
     void tamperedPayload_failsTheSignature(@ForAll @IntRange(min = 0, max = 1_000_000) int where) throws Exception {
-        byte[] env = Attestations.sign(sample(), List.of(KEY.privateKey()));
+        byte[] env = Attestations.sign(sample(), List.of(KEY));
         Dsse.Envelope e = Dsse.parse(env);
         byte[] payload = e.payload();
         int i = where % payload.length;
@@ -104,7 +104,7 @@ class AttestationTest {
 
     @Test
     void wrongPayloadType_isRejectedAfterTheSignature() throws Exception {
-        byte[] env = Dsse.sign("text/plain", sample().toStatementJson(), List.of(KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign("text/plain", sample().toStatementJson(), List.of(KEY)).toJson();
         AttestationException e = assertThrows(AttestationException.class, () -> Attestations.verify(env, List.of(KEY.publicKey())));
         assertEquals("payload-type: payloadType 'text/plain' (expected 'application/vnd.in-toto+json')", e.getMessage());
     }
@@ -112,7 +112,7 @@ class AttestationTest {
     @Test
     void unknownPredicateVersion_isRejected() throws Exception {
         String st = new String(sample().toStatementJson(), StandardCharsets.UTF_8).replace("inference/v1", "inference/v2");
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(StandardCharsets.UTF_8), List.of(KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(StandardCharsets.UTF_8), List.of(KEY)).toJson();
         AttestationException e = assertThrows(AttestationException.class, () -> Attestations.verify(env, List.of(KEY.publicKey())));
         assertEquals("predicate-type", e.check());
     }
@@ -121,7 +121,7 @@ class AttestationTest {
     void subjectMustMatchTheCompletion() throws Exception {
         String st = new String(sample().toStatementJson(), StandardCharsets.UTF_8)
                 .replace(InferenceAttestation.completionDigest(new int[] {65, 66, 67, 257}), "b".repeat(64));
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(StandardCharsets.UTF_8), List.of(KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(StandardCharsets.UTF_8), List.of(KEY)).toJson();
         AttestationException e = assertThrows(AttestationException.class, () -> Attestations.verify(env, List.of(KEY.publicKey())));
         assertEquals("subject", e.check());
     }
@@ -129,20 +129,20 @@ class AttestationTest {
     @Test
     void unknownFields_areIgnored() throws Exception {
         String st = new String(sample().toStatementJson(), StandardCharsets.UTF_8).replace("\"nonce\"", "\"futureField\" : [1, 2], \"nonce\"");
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(StandardCharsets.UTF_8), List.of(KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(StandardCharsets.UTF_8), List.of(KEY)).toJson();
         assertEquals(sample(), Attestations.verify(env, List.of(KEY.publicKey())));
     }
 
     @Test
     void pemKeys_roundTrip_andWrongBlocksAreNamed() throws Exception {
-        String priv = Ed25519Keys.privateKeyPem(KEY.privateKey());
-        String pub = Ed25519Keys.publicKeyPem(KEY.publicKey());
+        String priv = KEY.toPkcs8Pem();
+        String pub = KEY.publicKey().toSpkiPem();
         assertTrue(priv.startsWith("-----BEGIN PRIVATE KEY-----"));
-        assertArrayEquals(KEY.privateKey().getEncoded(), Ed25519Keys.readPrivateKey(priv, "key.pem").getEncoded());
-        assertArrayEquals(KEY.publicKey().getEncoded(), Ed25519Keys.readPublicKey(pub, "key.pub").getEncoded());
-        AttestationException e = assertThrows(AttestationException.class, () -> Ed25519Keys.readPublicKey(priv, "key.pem"));
+        assertEquals(KEY, SigningKey.fromPem(priv, "key.pem"));
+        assertEquals(KEY.publicKey(), PublicKey.fromPem(pub, "key.pub"));
+        AttestationException e = assertThrows(AttestationException.class, () -> PublicKey.fromPem(priv, "key.pem"));
         assertEquals("key: key.pem: PEM block is 'PRIVATE KEY' (expected 'PUBLIC KEY')", e.getMessage());
-        e = assertThrows(AttestationException.class, () -> Ed25519Keys.readPublicKey("hello", "x.pub"));
+        e = assertThrows(AttestationException.class, () -> PublicKey.fromPem("hello", "x.pub"));
         assertTrue(e.getMessage().contains("no PEM block"));
     }
 

@@ -15,7 +15,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -134,7 +133,7 @@ class HostileClaimsTest {
         AttestationException e = assertThrows(AttestationException.class, () -> InferenceAttestation.parseStatement(st), name);
         assertTrue(e.getMessage().startsWith(message), name + ": " + e.getMessage());
         // and the same through a valid signature: signing does not make a contradiction true
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st, List.of(AttestationTest.KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st, List.of(AttestationTest.KEY)).toJson();
         assertThrows(AttestationException.class, () -> Attestations.verify(env, List.of(AttestationTest.KEY.publicKey())), name);
     }
 
@@ -157,7 +156,7 @@ class HostileClaimsTest {
     @MethodSource("trailers")
     void signedStatementWithTrailingData_isRejected(String trailer) throws Exception {
         byte[] st = edited(s -> s + trailer);
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st, List.of(AttestationTest.KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st, List.of(AttestationTest.KEY)).toJson();
         AttestationException e = assertThrows(AttestationException.class, () -> Attestations.verify(env, List.of(AttestationTest.KEY.publicKey())));
         assertEquals("schema", e.check(), e.getMessage());
         assertTrue(e.getMessage().startsWith("schema: statement is not valid JSON"), e.getMessage());
@@ -166,7 +165,7 @@ class HostileClaimsTest {
     @ParameterizedTest(name = "envelope + {0}")
     @MethodSource("trailers")
     void envelopeWithTrailingData_isRejected(String trailer) throws Exception {
-        byte[] env = Attestations.sign(AttestationTest.sample(), List.of(AttestationTest.KEY.privateKey()));
+        byte[] env = Attestations.sign(AttestationTest.sample(), List.of(AttestationTest.KEY));
         byte[] bad = (new String(env, StandardCharsets.UTF_8) + trailer).getBytes(StandardCharsets.UTF_8);
         AttestationException e = assertThrows(AttestationException.class, () -> Attestations.verify(bad, List.of(AttestationTest.KEY.publicKey())));
         assertEquals("envelope", e.check(), e.getMessage());
@@ -175,28 +174,28 @@ class HostileClaimsTest {
     @Test
     void trailingWhitespace_isStillOneValue() throws Exception {
         byte[] st = edited(s -> s + " \n\t\r\n");
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st, List.of(AttestationTest.KEY.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st, List.of(AttestationTest.KEY)).toJson();
         byte[] padded = (new String(env, StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
         assertEquals(AttestationTest.sample(), Attestations.verify(padded, List.of(AttestationTest.KEY.publicKey())));
     }
 
     // ------------------------------------------------------------------ 4. trust files of several keys
 
-    static final String PUB1 = Ed25519Keys.publicKeyPem(AttestationTest.KEY.publicKey());
-    static final String PUB2 = Ed25519Keys.publicKeyPem(AttestationTest.OTHER.publicKey());
+    static final String PUB1 = AttestationTest.KEY.publicKey().toSpkiPem();
+    static final String PUB2 = AttestationTest.OTHER.publicKey().toSpkiPem();
 
     @Test
     void trustFileOfSeveralKeys_readsEveryKey() throws Exception {
-        List<Ed25519PublicKeyParameters> keys = Ed25519Keys.readPublicKeys(PUB1 + PUB2, "trust.pem");
+        List<PublicKey> keys = PublicKey.allFromPem(PUB1 + PUB2, "trust.pem");
         assertEquals(2, keys.size());
         // an attestation signed by the second key verifies with the file's keys
-        byte[] env = Attestations.sign(AttestationTest.sample(), List.of(AttestationTest.OTHER.privateKey()));
+        byte[] env = Attestations.sign(AttestationTest.sample(), List.of(AttestationTest.OTHER));
         assertEquals(AttestationTest.sample(), Attestations.verify(env, keys));
-        assertEquals(1, Ed25519Keys.readPublicKeys(PUB1, "one.pem").size());
+        assertEquals(1, PublicKey.allFromPem(PUB1, "one.pem").size());
     }
 
     static Stream<Arguments> badTrustFiles() {
-        String priv = Ed25519Keys.privateKeyPem(AttestationTest.KEY.privateKey());
+        String priv = AttestationTest.KEY.toPkcs8Pem();
         String truncated = PUB2.substring(0, PUB2.indexOf("-----END"));
         return Stream.of(
                 Arguments.of("public-then-private", PUB1 + priv, "trust.pem: PEM block 2 is 'PRIVATE KEY' (expected 'PUBLIC KEY')"),
@@ -212,17 +211,17 @@ class HostileClaimsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badTrustFiles")
     void trustFileNotEntirelyReadable_isRefused(String name, String pem, String message) {
-        AttestationException e = assertThrows(AttestationException.class, () -> Ed25519Keys.readPublicKeys(pem, "trust.pem"), name);
+        AttestationException e = assertThrows(AttestationException.class, () -> PublicKey.allFromPem(pem, "trust.pem"), name);
         assertEquals("key", e.check());
         assertTrue(e.getMessage().startsWith("key: " + message), name + ": " + e.getMessage());
     }
 
     @Test
     void singleKeyReaders_refuseAFileOfSeveral() {
-        AttestationException e = assertThrows(AttestationException.class, () -> Ed25519Keys.readPublicKey(PUB1 + PUB2, "two.pem"));
+        AttestationException e = assertThrows(AttestationException.class, () -> PublicKey.fromPem(PUB1 + PUB2, "two.pem"));
         assertEquals("key: two.pem: holds 2 PEM blocks (expected exactly one public key)", e.getMessage());
-        String priv = Ed25519Keys.privateKeyPem(AttestationTest.KEY.privateKey());
-        e = assertThrows(AttestationException.class, () -> Ed25519Keys.readPrivateKey(priv + priv, "two.key"));
+        String priv = AttestationTest.KEY.toPkcs8Pem();
+        e = assertThrows(AttestationException.class, () -> SigningKey.fromPem(priv + priv, "two.key"));
         assertEquals("key: two.key: holds 2 PEM blocks (expected exactly one private key)", e.getMessage());
     }
 }

@@ -311,6 +311,13 @@ public final class InferenceVerifier {
         } catch (IllegalArgumentException e) {
             throw new CommitFormatException("the attestation's sequence has no chunk to check: " + e.getMessage());
         }
+        if (a.commits().size() != plan.size()) {
+            // before the prefill, the work a wrong count would waste (Verifier.check says the same after it)
+            long pre = plan.chunks().stream().filter(ChunkPlan.Chunk::prefill).count();
+            throw new CommitFormatException("commit count " + a.commits().size() + " does not match the chunk plan's " + plan.size()
+                    + " chunks (" + (pre > 0 ? "1 prefill + " : "") + (plan.size() - pre) + " decode chunks of up to "
+                    + a.commitSpec().chunkSize() + " positions), checked before the prefill");
+        }
         if ((long) p + n - 1 > model.config().contextLength()) {
             throw new AttestationException("size", "prompt (" + p + " tokens) and completion (" + n + ") need " + ((long) p + n - 1)
                     + " positions, beyond the model's context of " + model.config().contextLength() + " (max_position_embeddings)");

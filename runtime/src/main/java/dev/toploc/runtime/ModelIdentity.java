@@ -1,5 +1,6 @@
 package dev.toploc.runtime;
 
+import dev.toploc.attest.InferenceAttestation;
 import java.util.List;
 
 /**
@@ -17,5 +18,13 @@ public record ModelIdentity(List<String> weightFiles, List<String> weightDigests
     public ModelIdentity {
         weightFiles = List.copyOf(weightFiles);
         weightDigests = List.copyOf(weightDigests);
+    }
+
+    /**
+     * This identity as an attestation's {@code predicate.model}, under {@code name} (informational: a
+     * verifier compares the digests, never the name).
+     */
+    public InferenceAttestation.ModelRef toModelRef(String name) {
+        return InferenceAttestation.ModelRef.of(name, weightFiles, weightDigests, weightsDigest, configDigest);
     }
 }

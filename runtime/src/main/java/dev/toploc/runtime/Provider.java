@@ -41,7 +41,7 @@ public final class Provider {
                     (position, rows, count) -> seq.addRows(rows, count), compute);
             List<Commit> commits = seq.finish();
             return new InferenceAttestation(
-                    new InferenceAttestation.ModelRef(modelName, id.weightFiles(), id.weightDigests(), id.weightsDigest(), id.configDigest()),
+                    id.toModelRef(modelName),
                     g.prompt(), g.completion(), r.spec(), r.positions(), r.prefillChunk(), commits,
                     new InferenceAttestation.SamplingRef(r.sampling().temperature(), r.sampling().seed(), r.maxTokens(), r.eosToken(),
                             g.stoppedAtEos() ? "eos" : "length"),

@@ -12,7 +12,8 @@ import dev.toploc.VerificationException;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Attestations;
 import dev.toploc.attest.Claim;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.vectors.TestVectors;
 import java.security.SecureRandom;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** Provider generates and signs on the tiny model; the client verifies by recomputing. */
 class RoundTripTest {
-    static final Ed25519Keys.KeyPair KEY = Ed25519Keys.generate(new SecureRandom(new byte[] {3}));
+    static final SigningKey KEY = SigningKey.generate(new SecureRandom(new byte[] {3}));
 
     static InferenceAttestation generate(Model m, Sampling s, ComputeMode mode) throws Exception {
         int[] prompt = "Q: What is a friend?\nA:".chars().toArray();
@@ -35,7 +36,7 @@ class RoundTripTest {
              Model b = Model.load(TestVectors.model("tiny-fortunes-llama-b"))) {
             for (Sampling s : new Sampling[] {Sampling.GREEDY, new Sampling(0.8, 11)}) {
                 InferenceAttestation att = generate(a, s, ComputeMode.BF16);
-                byte[] env = Attestations.sign(att, List.of(KEY.privateKey()));
+                byte[] env = Attestations.sign(att, List.of(KEY));
                 InferenceAttestation back = Attestations.verify(env, List.of(KEY.publicKey()));
                 for (ComputeMode mode : ComputeMode.values()) {
                     InferenceVerifier.Report r = InferenceVerifier.builder().mode(mode).policy(AcceptancePolicy.defaults(CommitSpec.DEFAULT))

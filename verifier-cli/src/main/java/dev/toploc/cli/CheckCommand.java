@@ -57,12 +57,22 @@ final class CheckCommand implements Callable<Integer> {
 
     private int check(PrintWriter out, Compute compute) throws Exception {
         HiddenStates s = in.states();
-        CommitSpec spec = in.spec();
-        List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
+        byte[] data = Inputs.read(proofs, dev.toploc.Proofs.MAX_BYTES, "proofs file");
+        String source = "proofs file " + proofs.getFileName();
+        dev.toploc.CommitsHeader header = dev.toploc.CommitsHeader.find(data, source).orElse(null);
+        ActivationsOptions.Setup setup = in.setup(command, s, header, source, command.commandLine().getErr());
+        CommitSpec spec = setup.spec();
+        List<Commit> commits = dev.toploc.Proofs.read(data, dev.toploc.Proofs.Layout.fromWireName(proofsLayout), spec, source).commits();
+        dev.toploc.ChunkPlan plan = ActivationsOptions.plan(s, setup.prefillRows(), spec.chunkSize());
+        SetupHints.requireCount(commits.size(), plan, s.rows(), setup.prefillRows(), spec.chunkSize(), header != null);
         Policies.Choice chosen = policyFile != null ? Policies.fromFileWithoutModel(policyFile, spec) : Policies.defaults(spec);
         AcceptancePolicy policy = chosen.policy();
         command.commandLine().getErr().println("policy: " + Terminal.escape(chosen.description()));
-        VerificationReport r = Verifier.check(s, in.plan(s), spec, commits, policy, dev.toploc.TieRule.fromWireName(ties), compute);
+        dev.toploc.TieRule tieRule = dev.toploc.TieRule.fromWireName(ties);
+        VerificationReport r = Verifier.check(s, plan, spec, commits, policy, tieRule, compute);
+        if (!r.accepted()) {
+            SetupHints.requireNotOtherDtype(s, plan, spec, commits, policy, tieRule, compute, header != null);
+        }
         if (json) {
             out.println(Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Report.json(r)));
         } else {

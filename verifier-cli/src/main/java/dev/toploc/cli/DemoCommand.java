@@ -11,7 +11,8 @@ import dev.toploc.VerificationReport;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Attestations;
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.runtime.ClaimRejectedException;
 import dev.toploc.policy.Policies;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
         Path a = modelA != null ? modelA : EmbeddedModels.model("tiny-fortunes-llama");
         Path b = modelB != null ? modelB : EmbeddedModels.model("tiny-fortunes-llama-b");
 
-        Ed25519Keys.KeyPair key = Ed25519Keys.generate(new SecureRandom());
-        List<Ed25519PublicKeyParameters> trusted = List.of(key.publicKey());
+        SigningKey key = SigningKey.generate(new SecureRandom());
+        List<PublicKey> trusted = List.of(key.publicKey());
         int[] prompt = TokenIds.fromText("Q: What is the secret of happiness?\nA:");
         int[] otherPrompt = TokenIds.fromText("Q: Why do cats purr?\nA:");
         Sampling sampling = new Sampling(0.8, 7);
@@ -84,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  " + Text.show(honest.prompt()) + " -> " + Text.show(honest.completion()));
             out.println("  " + honest.commits().size() + " commits of 258 bytes, signed (Ed25519, DSSE, in-toto)");
             out.println();
-            byte[] envelope = Attestations.sign(honest, List.of(key.privateKey()));
+            byte[] envelope = Attestations.sign(honest, List.of(key));
 
             for (ComputeMode mode : new ComputeMode[] {ComputeMode.FP32, ComputeMode.FP16}) {
                 rows.add(run("honest, client recomputes in " + mode.wireName(), "accept", envelope, trusted, ma, mode, policy, replay));
@@ -93,14 +93,14 @@ final class DemoCommand implements Callable<Integer> {
             // The provider secretly runs model B and claims model A.
             InferenceAttestation byB = Provider.generate(mb, a.getFileName().toString(), req);
             InferenceAttestation claimedA = with(byB, honest.model(), byB.completion(), byB.commits());
-            rows.add(run("model B served, model A claimed", "reject", Attestations.sign(claimedA, List.of(key.privateKey())), trusted, ma,
+            rows.add(run("model B served, model A claimed", "reject", Attestations.sign(claimedA, List.of(key)), trusted, ma,
                     ComputeMode.FP32, policy, replay));
 
             // A changed completion token, re-signed by the provider.
             int[] changed = honest.completion();
             changed[50] = changed[50] == 'e' ? 'a' : 'e';
             rows.add(run("completion token 50 changed", "reject",
-                    Attestations.sign(with(honest, honest.model(), changed, honest.commits()), List.of(key.privateKey())), trusted, ma,
+                    Attestations.sign(with(honest, honest.model(), changed, honest.commits()), List.of(key)), trusted, ma,
                     ComputeMode.FP32, policy, replay));
 
             // Forged commits.
@@ -110,25 +110,25 @@ final class DemoCommand implements Callable<Integer> {
                 random.add(Commit.of(CommitEncoding.V1, 65497, r.longs(128, 0, 65497).toArray()));
             }
             rows.add(run("random commits", "reject", Attestations.sign(with(honest, honest.model(), honest.completion(), random),
-                    List.of(key.privateKey())), trusted, ma, ComputeMode.FP32, policy, replay));
+                    List.of(key)), trusted, ma, ComputeMode.FP32, policy, replay));
             rows.add(runZeroCommits(honest, key, trusted, ma, policy, replay));
 
             InferenceAttestation other = Provider.generate(ma, a.getFileName().toString(), new Provider.Request(otherPrompt, 96, sampling, -1,
                     ComputeMode.BF16, CommitSpec.DEFAULT, PositionConvention.PRODUCED, true, "demo-nonce-2"));
             rows.add(run("commits replayed from another completion", "reject", Attestations.sign(with(honest, honest.model(),
-                    honest.completion(), other.commits()), List.of(key.privateKey())), trusted, ma, ComputeMode.FP32, policy, replay));
+                    honest.completion(), other.commits()), List.of(key)), trusted, ma, ComputeMode.FP32, policy, replay));
 
             List<Commit> shifted = new ArrayList<>(honest.commits().subList(1, honest.commits().size()));
             shifted.add(honest.commits().get(0));
             rows.add(run("commits shifted by one chunk", "reject", Attestations.sign(with(honest, honest.model(), honest.completion(), shifted),
-                    List.of(key.privateKey())), trusted, ma, ComputeMode.FP32, policy, replay));
+                    List.of(key)), trusted, ma, ComputeMode.FP32, policy, replay));
 
             Dsse.Envelope env = Dsse.parse(envelope);
             byte[] sig = env.signatures().get(0).sig().clone();
             sig[10] ^= 1;
             byte[] badSig = new Dsse.Envelope(env.payloadType(), env.payload(), List.of(new Dsse.Signature(env.signatures().get(0).keyid(), sig))).toJson();
             rows.add(run("signature bit flipped", "reject", badSig, trusted, ma, ComputeMode.FP32, policy, replay));
-            rows.add(run("signed by an untrusted key", "reject", Attestations.sign(honest, List.of(Ed25519Keys.generate(new SecureRandom()).privateKey())),
+            rows.add(run("signed by an untrusted key", "reject", Attestations.sign(honest, List.of(SigningKey.generate(new SecureRandom()))),
                     trusted, ma, ComputeMode.FP32, policy, replay));
         }
         printTable(out, rows);
@@ -145,17 +145,17 @@ final class DemoCommand implements Callable<Integer> {
                 x.sampling(), x.providerMode(), x.nonce(), x.timestamp());
     }
 
-    private static Row runZeroCommits(InferenceAttestation honest, Ed25519Keys.KeyPair key, List<Ed25519PublicKeyParameters> trusted,
+    private static Row runZeroCommits(InferenceAttestation honest, SigningKey key, List<PublicKey> trusted,
                                       Model m, AcceptancePolicy policy, InferenceVerifier.SamplingCheck replay) {
         // An all-zero commit cannot even be built as a Commit: splice its base64 into the signed statement.
         String zero = java.util.Base64.getEncoder().encodeToString(new byte[258]);
         String st = new String(honest.toStatementJson(), java.nio.charset.StandardCharsets.UTF_8)
                 .replace(honest.commits().get(1).toBase64(), zero);
-        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(java.nio.charset.StandardCharsets.UTF_8), List.of(key.privateKey())).toJson();
+        byte[] env = Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, st.getBytes(java.nio.charset.StandardCharsets.UTF_8), List.of(key)).toJson();
         return run("all-zero commit (the reference's null proof)", "reject", env, trusted, m, ComputeMode.FP32, policy, replay);
     }
 
-    private static Row run(String scenario, String expected, byte[] envelope, List<Ed25519PublicKeyParameters> trusted, Model m,
+    private static Row run(String scenario, String expected, byte[] envelope, List<PublicKey> trusted, Model m,
                            ComputeMode mode, AcceptancePolicy policy, InferenceVerifier.SamplingCheck replay) {
         try {
             InferenceAttestation a = Attestations.verify(envelope, trusted);

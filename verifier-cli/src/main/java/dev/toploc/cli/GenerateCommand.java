@@ -71,8 +71,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "32", description = "positions per decode chunk (default ${DEFAULT-VALUE})")
     int chunk;
 
-    @Option(names = "--key", required = true, paramLabel = "KEY.pem", description = "Ed25519 private key (toploc keygen)")
+    @Option(names = "--key", required = true, paramLabel = "KEY.pem", description = "Ed25519 private key, PKCS#8 PEM (toploc keygen, or openssl genpkey -algorithm ed25519); an encrypted one needs --key-passphrase-env or --key-passphrase-file")
     Path key;
+
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+    Inputs.KeyPassphrase passphrase;
 
     @Option(names = "--nonce", description = "the client's request nonce (default: 16 random bytes, hex)")
     String nonce;
@@ -85,7 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var signing = Inputs.privateKey(key);
+        var signing = Inputs.privateKey(key, passphrase);
         int[] ids = prompt.ids != null ? TokenIds.parse(prompt.ids, "--prompt-ids") : Prompts.ids(model, prompt.text, prompt.messages);
         String n = nonce != null ? nonce : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         try (Model m = Model.load(model)) {

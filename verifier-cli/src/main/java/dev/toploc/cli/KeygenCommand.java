@@ -1,6 +1,7 @@
 package dev.toploc.cli;
 
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code toploc keygen -o KEY}: an Ed25519 key pair, KEY (PKCS#8, owner-only) and KEY.pub (SPKI). Never overwrites. */
-@Command(name = "keygen", description = "Write an Ed25519 signing key: KEY (PKCS#8 PEM, mode 600) and KEY.pub (public, PEM). Never overwrites.")
+@Command(name = "keygen", description = "Write an Ed25519 signing key: KEY (plain PKCS#8 v1 PEM, mode 600, as openssl genpkey writes it) and KEY.pub (SubjectPublicKeyInfo PEM). Never overwrites.")
 final class KeygenCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
@@ -28,11 +29,11 @@ final class KeygenCommand implements Callable<Integer> {
                 throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "refusing to overwrite an existing key");
             }
         }
-        Ed25519Keys.KeyPair kp = Ed25519Keys.generate(new SecureRandom());
-        SafeFiles.write(output, false, true, out -> out.write(Ed25519Keys.privateKeyPem(kp.privateKey()).getBytes(StandardCharsets.US_ASCII)));
-        SafeFiles.write(pub, false, false, out -> out.write(Ed25519Keys.publicKeyPem(kp.publicKey()).getBytes(StandardCharsets.US_ASCII)));
+        SigningKey kp = SigningKey.generate(new SecureRandom());
+        SafeFiles.write(output, false, true, out -> out.write(kp.toPkcs8Pem().getBytes(StandardCharsets.US_ASCII)));
+        SafeFiles.write(pub, false, false, out -> out.write(kp.publicKey().toSpkiPem().getBytes(StandardCharsets.US_ASCII)));
         command.commandLine().getOut().printf("wrote %s (private, owner-only) and %s (public); key id %s%n", output, pub,
-                Ed25519Keys.keyId(kp.publicKey()));
+                kp.keyId());
         return 0;
     }
 }

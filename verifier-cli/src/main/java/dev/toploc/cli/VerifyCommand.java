@@ -10,7 +10,7 @@ import dev.toploc.attest.Attestations;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Claim;
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
 import dev.toploc.attest.Expectations;
 import dev.toploc.attest.InferenceAttestation;
 import dev.toploc.runtime.ClaimRejectedException;
@@ -134,6 +134,9 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
     @Option(names = "--chunk", defaultValue = "32", description = "interop: decode chunk size (default ${DEFAULT-VALUE})")
     int chunk;
 
+    /** Whether --proofs had a {@link dev.toploc.CommitsHeader} (set by {@link ProofsHeader#apply}). */
+    private boolean proofsHeader;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -150,6 +153,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
                 throw new IllegalArgumentException("--nonce and --expect-* check an attestation against your request; with --proofs the token ids "
                         + "are the ones you give (--prompt-ids, --completion-ids) and bare commits carry no nonce");
             }
+            proofsHeader = ProofsHeader.apply(this);    // a self-describing commits file sets the interop flags
             if (sampling.equals("none") || noReplay) {
                 return bareProofs(out, err, m);
             }
@@ -281,7 +285,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
     }
 
     /** Records which trusted key signed the (already verified) envelope, and the exact statement it signed. */
-    private void signed(byte[] envelope, List<org.bouncycastle.crypto.params.Ed25519PublicKeyParameters> keys) throws Exception {
+    private void signed(byte[] envelope, List<PublicKey> keys) throws Exception {
         Dsse.Envelope env = Dsse.parse(envelope);
         for (var k : keys) {
             byte[] statement;
@@ -290,7 +294,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
             } catch (AttestationException notThisKey) {
                 continue;
             }
-            outcome.signer(Ed25519Keys.keyId(k));
+            outcome.signer(k.keyId());
             outcome.statement(Report.JSON.readTree(statement));
             return;
         }
@@ -325,6 +329,8 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
         CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
         List<Commit> commits = Inputs.commits(proofs, proofsLayout, spec).commits();
+        // before any prefill: a count that does not fit is a setup mistake, said with the settings that would fit
+        SetupHints.requireCount(commits.size(), p.length, c.length, PositionConvention.fromWireName(positions), prefillChunk, chunk, proofsHeader);
         double temperature = 0;
         long seed = 0;
         if (!sampling.equals("none") && !sampling.equals("greedy")) {

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -42,6 +43,11 @@ class CliTest {
         StringWriter err = new StringWriter();
         int code = Toploc.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(code, out.toString(), err.toString());
+    }
+
+    /** The base64 commits of {@code toploc commit}'s output, without its header line. */
+    static List<String> commitLines(String out) {
+        return out.strip().lines().filter(l -> !l.startsWith("#")).toList();
     }
 
     static String s(Path p) {
@@ -130,7 +136,8 @@ class CliTest {
         assertEquals(0, c.code(), c.err());
         Path proofs = dir.resolve("proofs.txt");
         Files.writeString(proofs, c.out());
-        assertEquals(2, c.out().strip().split("\n").length);
+        assertEquals(2, commitLines(c.out()).size());
+        assertTrue(c.out().startsWith("# toploc-commits v1 dtype=bf16 k=128 chunk=32 prefill-rows=18 positions=decode-steps\n"), c.out());
         Run ok = run("check", "--activations", s(npy), "--proofs", s(proofs), "--prefill-rows", "18");
         assertEquals(0, ok.code(), ok.out() + ok.err());
         Path npy32 = dir.resolve("states32.npy");
@@ -217,7 +224,7 @@ class CliTest {
     static Path resigned(Path dir, String name, java.util.function.UnaryOperator<String> edit) throws Exception {
         Dsse.Envelope env = Dsse.parse(Files.readAllBytes(attestation));
         String st = edit.apply(new String(env.payload(), StandardCharsets.UTF_8));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = SigningKey.fromPem(Files.readString(key), "key");
         Path f = dir.resolve(name);
         Files.write(f, Dsse.sign(env.payloadType(), st.getBytes(StandardCharsets.UTF_8), List.of(k)).toJson());
         return f;
@@ -254,7 +261,7 @@ class CliTest {
                     run("keygen", "-o", other.toString());
                     Path f = d.resolve("untrusted.json");
                     Files.write(f, Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, Dsse.parse(Files.readAllBytes(attestation)).payload(),
-                            List.of(Ed25519Keys.readPrivateKey(Files.readString(other), "k"))).toJson());
+                            List.of(SigningKey.fromPem(Files.readString(other), "k"))).toJson());
                     return f;
                 }, Toploc.REJECTED, "trust: no signature verifies with a trusted key"),
                 Arguments.of("model-digest-mismatch", (Forge) d -> resigned(d, "digest.json",

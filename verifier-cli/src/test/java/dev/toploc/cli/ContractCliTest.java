@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
 import dev.toploc.cli.CliTest.Run;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +65,7 @@ class ContractCliTest {
     static Path resigned(String name, UnaryOperator<String> edit) throws Exception {
         Dsse.Envelope env = Dsse.parse(Files.readAllBytes(attestation));
         String st = edit.apply(new String(env.payload(), StandardCharsets.UTF_8));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = dev.toploc.attest.SigningKey.fromPem(Files.readString(key), "key");
         Path f = dir.resolve(name);
         Files.write(f, Dsse.sign(env.payloadType(), st.getBytes(StandardCharsets.UTF_8), List.of(k)).toJson());
         return f;
@@ -234,7 +233,7 @@ class ContractCliTest {
             assertEquals(signed, n.get("signer").isObject(), name + ": signer " + n.get("signer"));
             assertEquals(signed, n.get("statement").isObject(), name + ": statement");
             if (signed) {
-                assertEquals(Ed25519Keys.keyId(Ed25519Keys.readPublicKeys(Files.readString(pub), "pub").get(0)),
+                assertEquals(dev.toploc.attest.PublicKey.allFromPem(Files.readString(pub), "pub").get(0).keyId(),
                         n.get("signer").get("keyId").asText());
                 assertEquals(NONCE, n.get("statement").get("predicate").get("nonce").asText());
             }

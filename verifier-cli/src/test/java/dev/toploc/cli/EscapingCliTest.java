@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.cli.CliTest.Run;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -79,7 +80,7 @@ class EscapingCliTest {
     static Path resigned(Path d, UnaryOperator<String> edit) throws Exception {
         Dsse.Envelope env = Dsse.parse(Files.readAllBytes(attestation));
         String st = edit.apply(new String(env.payload(), StandardCharsets.UTF_8));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = SigningKey.fromPem(Files.readString(key), "key");
         return Files.write(d.resolve("edited.json"), Dsse.sign(env.payloadType(), st.getBytes(StandardCharsets.UTF_8), List.of(k)).toJson());
     }
 
@@ -124,8 +125,8 @@ class EscapingCliTest {
     /** The envelope re-signed by a key that is not trusted, with a hostile (unsigned) key id. */
     static Path withKeyId(Path d, String hostile) throws Exception {
         Dsse.Envelope env = Dsse.parse(Files.readAllBytes(attestation));
-        Ed25519Keys.KeyPair other = Ed25519Keys.generate(new SecureRandom());
-        Dsse.Envelope signed = Dsse.sign(env.payloadType(), env.payload(), List.of(other.privateKey()));
+        SigningKey other = SigningKey.generate(new SecureRandom());
+        Dsse.Envelope signed = Dsse.sign(env.payloadType(), env.payload(), List.of(other));
         String text = new String(signed.toJson(), StandardCharsets.UTF_8);
         text = text.replaceFirst("\"keyid\" ?: ?\"[^\"]*\"", java.util.regex.Matcher.quoteReplacement("\"keyid\" : " + json(hostile)));
         assertTrue(text.contains(json(hostile)), text);

@@ -10,7 +10,8 @@ import dev.toploc.CommitFormatException;
 import dev.toploc.VerificationException;
 import dev.toploc.attest.AttestationException;
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.cli.CliTest.Run;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -60,7 +61,7 @@ class ExitCodesCliTest {
         assertEquals(0, run("prefill", "--model", s(TINY), "--prompt", "Q: Why?\nA: because", "-o", s(states)).code());
         Run c = run("commit", "--activations", s(states), "--prefill-rows", "8");
         proofs = Files.writeString(dir.resolve("proofs.txt"), c.out());
-        assertEquals(2, c.out().strip().split("\n").length);
+        assertEquals(2, CliTest.commitLines(c.out()).size());
     }
 
     // ------------------------------------------------------------------ internal errors: exit 3, one line
@@ -161,7 +162,7 @@ class ExitCodesCliTest {
         String st = new String(env.payload(), StandardCharsets.UTF_8);
         String first = st.substring(st.indexOf("\"commits\" : [ \"") + 15);
         first = first.substring(0, first.indexOf('"'));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = SigningKey.fromPem(Files.readString(key), "key");
         return Files.write(d.resolve("null.json"), Dsse.sign(env.payloadType(), st.replace(first, NULL_PROOF).getBytes(StandardCharsets.UTF_8),
                 List.of(k)).toJson());
     }
@@ -172,8 +173,8 @@ class ExitCodesCliTest {
         assertEquals(Toploc.REJECTED, v.code(), v.err());
         assertTrue(v.err().contains("REJECTED: null-proof: commit 0: all zero bytes, the reference's 'null proof'"), v.err());
 
-        String[] lines = Files.readString(proofs).strip().split("\n");
-        Path nullProofs = Files.writeString(d.resolve("null-proofs.txt"), lines[0] + "\n" + NULL_PROOF + "\n");
+        List<String> lines = CliTest.commitLines(Files.readString(proofs));
+        Path nullProofs = Files.writeString(d.resolve("null-proofs.txt"), lines.get(0) + "\n" + NULL_PROOF + "\n");
         Run c = run("check", "--activations", s(states), "--proofs", s(nullProofs), "--prefill-rows", "8");
         assertEquals(Toploc.REJECTED, c.code(), c.err());
         assertTrue(c.err().contains("REJECTED: commit 1 (proofs file null-proofs.txt line 2): all zero bytes"), c.err());
@@ -192,7 +193,7 @@ class ExitCodesCliTest {
         assertEquals(0, run("check", "--activations", s(states), "--proofs", s(proofs), "--prefill-rows", "8").code());
         byte[] m0 = new byte[258];
         m0[9] = 1;
-        Path bad = Files.writeString(d.resolve("m0.txt"), lines[0] + "\n" + Base64.getEncoder().encodeToString(m0) + "\n");
+        Path bad = Files.writeString(d.resolve("m0.txt"), lines.get(0) + "\n" + Base64.getEncoder().encodeToString(m0) + "\n");
         Run b = run("check", "--activations", s(states), "--proofs", s(bad), "--prefill-rows", "8");
         assertEquals(Toploc.BAD_INPUT, b.code(), b.err());
         assertTrue(b.err().contains("error: commit 1 (proofs file m0.txt line 2): modulus 0 is not allowed (expected 1..65497)"), b.err());

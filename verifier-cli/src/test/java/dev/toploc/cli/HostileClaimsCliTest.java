@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.toploc.attest.Dsse;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import dev.toploc.vectors.TestVectors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -60,7 +61,7 @@ class HostileClaimsCliTest {
     static Path resigned(Path d, String name, UnaryOperator<String> edit) throws Exception {
         Dsse.Envelope env = Dsse.parse(Files.readAllBytes(attestation));
         String st = edit.apply(new String(env.payload(), StandardCharsets.UTF_8));
-        var k = Ed25519Keys.readPrivateKey(Files.readString(key), "key");
+        var k = SigningKey.fromPem(Files.readString(key), "key");
         Path f = d.resolve(name);
         Files.write(f, Dsse.sign(env.payloadType(), st.getBytes(StandardCharsets.UTF_8), List.of(k)).toJson());
         return f;
@@ -112,7 +113,7 @@ class HostileClaimsCliTest {
         // signed by the second key of the file: today only the first was read, and this was REJECTED (trust)
         Path bySecond = d.resolve("by-second.json");
         Files.write(bySecond, Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, Dsse.parse(Files.readAllBytes(attestation)).payload(),
-                List.of(Ed25519Keys.readPrivateKey(Files.readString(other), "k"))).toJson());
+                List.of(SigningKey.fromPem(Files.readString(other), "k"))).toJson());
         Run v = run("verify", bySecond.toString(), "--model", TINY.toString(), "--trust", both.toString());
         assertEquals(0, v.code(), v.out() + v.err());
         assertTrue(v.out().contains("ACCEPTED"), v.out());

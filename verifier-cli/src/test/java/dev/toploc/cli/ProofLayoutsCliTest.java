@@ -34,7 +34,7 @@ class ProofLayoutsCliTest {
         assertEquals(0, p.code(), p.err());
         CliTest.Run c = run("commit", "--activations", s(npy), "--prefill-rows", String.valueOf(PROMPT));
         assertEquals(0, c.code(), c.err());
-        lines = Arrays.asList(c.out().strip().split("\n"));
+        lines = CliTest.commitLines(c.out());
         assertEquals(4, lines.size());   // 1 prefill + 3 decode chunks
     }
 
@@ -145,7 +145,7 @@ class ProofLayoutsCliTest {
         assertEquals(0, run("prefill", "--model", s(TINY), "--prompt", TEXT, "--mode", "fp16", "-o", s(npy16)).code());
         CliTest.Run c = run("commit", "--activations", s(npy16), "--prefill-rows", String.valueOf(PROMPT), "--dtype", "fp16");
         assertEquals(0, c.code(), c.err());
-        Path f = write("fp16.bin", binary(Arrays.asList(c.out().strip().split("\n"))));
+        Path f = write("fp16.bin", binary(CliTest.commitLines(c.out())));
         CliTest.Run ok = run(interop(f, "--positions", "decode-steps", "--dtype", "fp16", "--mode", "fp16"));
         assertEquals(0, ok.code(), ok.out() + ok.err());
         CliTest.Run asBf16 = run(interop(f, "--positions", "decode-steps", "--mode", "fp16"));

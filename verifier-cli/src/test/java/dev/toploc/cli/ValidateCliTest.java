@@ -39,7 +39,7 @@ class ValidateCliTest {
         assertEquals(0, run("prefill", "--model", s(model), "--prompt", TEXT, "--mode", "bf16", "-o", s(npy)).code());
         CliTest.Run c = run("commit", "--activations", s(npy), "--prefill-rows", String.valueOf(PROMPT));
         assertEquals(0, c.code(), c.err());
-        List<String> commits = Arrays.asList(c.out().strip().split("\n")).subList(1, 4);   // drop the prefill chunk (skip_prefill=True)
+        List<String> commits = CliTest.commitLines(c.out()).subList(1, 4);   // drop the prefill chunk (skip_prefill=True)
         int[] ids = TokenIds.fromText(TEXT);
         int[] prompt = Arrays.copyOf(ids, PROMPT);
         int[] completion = Arrays.copyOfRange(ids, PROMPT, ids.length + 1);

@@ -1,7 +1,8 @@
 package dev.toploc.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.toploc.attest.Ed25519Keys;
+import dev.toploc.attest.PublicKey;
+import dev.toploc.attest.SigningKey;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Tag;
 
@@ -14,14 +15,14 @@ class TrustKeysFuzzTest {
     static void body(byte[] data) throws Exception {
         String pem = new String(data, StandardCharsets.US_ASCII);
         FuzzInvariant.typedOrValue(() -> {
-            int keys = Ed25519Keys.readPublicKeys(pem, "trust.pem").size();
+            int keys = PublicKey.allFromPem(pem, "trust.pem").size();
             int blocks = pem.split("-----BEGIN ", -1).length - 1;
             if (keys != blocks) {
                 throw new IllegalStateException("read " + keys + " keys from a file of " + blocks + " PEM blocks");
             }
         });
         FuzzInvariant.typedOrValue(() -> {
-            Ed25519Keys.readPublicKey(pem, "key.pub");
+            PublicKey.fromPem(pem, "key.pub");
             if (pem.split("-----BEGIN ", -1).length - 1 != 1) {
                 throw new IllegalStateException("the single-key reader accepted a file of several blocks");
             }
