@@ -15,17 +15,20 @@ import java.util.List;
 /**
  * A job's settings as a serializable value shipped to the executors with the tasks: the rollouts
  * library's {@link Settings} and {@link Columns} taken apart into enums, numbers and strings, rebuilt
- * (and so validated again) on the executor. No global state: every task gets its settings from here.
+ * (and so validated again) on the executor. {@code trustedKeys}: the providers' public keys (PEM) that signed
+ * attestation files may be signed with; none, and an attestation file is bad input. No global state: every task gets its settings from here.
  */
 public record JobSettings(Dtype dtype, int topK, int chunkSize, Proofs.Layout layout, List<PositionConvention> positions, boolean prefillChunk,
                           ComputeMode mode, int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches,
                           double maxAvgMantErrMean, String policySource, boolean tiesTolerant, int tiesWindow,
-                          String promptColumn, String completionColumn, String proofsColumn, String seedColumn, String temperatureColumn)
+                          String promptColumn, String completionColumn, String proofsColumn, String seedColumn, String temperatureColumn,
+                          List<String> trustedKeys)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public JobSettings {
         positions = List.copyOf(positions);
+        trustedKeys = List.copyOf(trustedKeys);
     }
 
     /** The value of {@code settings} and {@code columns}. */
@@ -34,7 +37,14 @@ public record JobSettings(Dtype dtype, int topK, int chunkSize, Proofs.Layout la
         return new JobSettings(settings.spec().dtype(), settings.spec().topK(), settings.spec().chunkSize(), settings.layout(), settings.positions(),
                 settings.prefillChunk(), settings.mode(), p.maxExpMismatches(), p.maxMantErrMean(), p.maxMantErrMedian(), p.maxSignMismatches(),
                 p.maxAvgMantErrMean(), p.source(), settings.ties().tolerant(), settings.ties().window(), columns.prompt(), columns.completion(),
-                columns.proofs(), columns.seed(), columns.temperature());
+                columns.proofs(), columns.seed(), columns.temperature(), List.of());
+    }
+
+    /** The same settings, attestations checked against these public keys (PEM text, as {@code --trust} files hold them). */
+    public JobSettings withTrustedKeys(List<String> pems) {
+        return new JobSettings(dtype, topK, chunkSize, layout, positions, prefillChunk, mode, maxExpMismatches, maxMantErrMean, maxMantErrMedian,
+                maxSignMismatches, maxAvgMantErrMean, policySource, tiesTolerant, tiesWindow, promptColumn, completionColumn, proofsColumn, seedColumn,
+                temperatureColumn, pems);
     }
 
     /** The rollouts library's settings. */

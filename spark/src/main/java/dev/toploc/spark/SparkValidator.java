@@ -65,11 +65,21 @@ public final class SparkValidator {
      * The model is referenced, not loaded here ({@link ModelRef#of(Path)} identifies it).
      */
     public static Job plan(SparkSession spark, List<Path> files, Columns columns, Settings settings, ModelRef model, int partitions)
-            throws IOException, dev.toploc.runtime.ModelFormatException {
+            throws IOException, dev.toploc.TopLocException {
+        return plan(spark, files, columns, settings, List.of(), model, partitions);
+    }
+
+    /**
+     * As {@link #plan(SparkSession, List, Columns, Settings, ModelRef, int)}, files of DSSE envelopes (JSON lines whose
+     * first line is an envelope) checked as attestations signed by one of {@code trustedKeys} (PEM text).
+     */
+    public static Job plan(SparkSession spark, List<Path> files, Columns columns, Settings settings, List<String> trustedKeys, ModelRef model,
+                           int partitions) throws IOException, dev.toploc.TopLocException {
         if (partitions < 0) {
             throw new IllegalArgumentException("partitions " + partitions + " (expected 0 for Spark's splits, or more)");
         }
-        JobSettings js = JobSettings.of(settings, columns);
+        JobSettings js = JobSettings.of(settings, columns).withTrustedKeys(trustedKeys);
+        AttestationLines.keys(trustedKeys);    // a key that does not parse is the caller's mistake, before any work
         Map<String, FileResult> onDriver = new LinkedHashMap<>();
         Map<String, String> formats = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
@@ -144,9 +154,14 @@ public final class SparkValidator {
             case JSONL -> {
                 JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
                 JavaRDD<IndexedLines.Line> lines = IndexedLines.read(sc, uri, Math.max(partitions, 1));
+                JavaRDD<IndexedLines.Line> spread = partitions > 0 ? lines.repartition(partitions) : lines;
+                if (AttestationLines.isEnvelopeFile(f)) {
+                    formats.put(name, AttestationLines.FORMAT);
+                    JavaRDD<org.apache.spark.sql.Row> out = spread.mapPartitions(it -> verifyEnvelopes(name, js, model, it));
+                    return spark.createDataFrame(out, SparkRows.RESULT_SCHEMA);
+                }
                 String fmt = format.wireName();
                 formats.put(name, fmt);
-                JavaRDD<IndexedLines.Line> spread = partitions > 0 ? lines.repartition(partitions) : lines;
                 JavaRDD<org.apache.spark.sql.Row> out = spread.mapPartitions(it -> verifyRows(name, fmt, js, model,
                         new MappedIterator<>(it, t -> RolloutValidator.jsonLine(t.index(), t.lineNo(), t.text(), js.columns()))));
                 return spark.createDataFrame(out, SparkRows.RESULT_SCHEMA);
@@ -183,6 +198,19 @@ public final class SparkValidator {
                 Row r = rows.next();
                 FileResult one = RolloutValidator.validateRows(file, format, List.of(r), st, m);
                 out.add(SparkRows.toSpark(file, format, one.results().getFirst()));
+            }
+        }
+        return out.iterator();
+    }
+
+    /** One task of an attestation file: each envelope checked against the model this JVM holds. */
+    static Iterator<org.apache.spark.sql.Row> verifyEnvelopes(String file, JobSettings js, ModelRef model, Iterator<IndexedLines.Line> lines)
+            throws Exception {
+        var keys = AttestationLines.keys(js.trustedKeys());
+        List<org.apache.spark.sql.Row> out = new ArrayList<>();
+        try (ModelCache.Lease lease = ModelCache.SHARED.acquire(model)) {
+            while (lines.hasNext()) {
+                out.add(SparkRows.toSpark(file, AttestationLines.FORMAT, AttestationLines.verify(lines.next(), keys, js, lease.model())));
             }
         }
         return out.iterator();
