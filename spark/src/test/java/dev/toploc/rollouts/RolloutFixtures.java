@@ -39,6 +39,18 @@ public final class RolloutFixtures {
         writeJsonLines(jsonl, rows);
     }
 
+    /** {@code copies} copies of the fixture's honest rows (every one accepted) as prime-rl Parquet. */
+    public static void writeHonest(Path parquet, Model tiny, Model tinyB, int copies) throws Exception {
+        List<PrimeRlParquet.RowData> all = rows(tiny, tinyB);
+        List<PrimeRlParquet.RowData> out = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (int i : new int[] {0, 1, 5, 8}) {
+                out.add(all.get(i));
+            }
+        }
+        PrimeRlParquet.write(parquet, out);
+    }
+
     /** Honest, attacked and malformed rows (the library's own fixture rows). */
     static List<PrimeRlParquet.RowData> rows(Model tiny, Model tinyB) throws Exception {
         int[] p0 = bytes(TEXTS[0][0]);
