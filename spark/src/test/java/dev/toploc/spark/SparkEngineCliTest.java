@@ -59,5 +59,9 @@ class SparkEngineCliTest {
         assertTrue(none.err().contains("--engine flink: no such engine"), none.err());
         Run trust = run("validate", "--trust", "k.pem", "--model", model, parquet.toString());
         assertEquals(2, trust.code());
+        Run noModel = run("validate", "--engine", "spark", "--model", dir.resolve("no-model").toString(), parquet.toString());
+        assertEquals(2, noModel.code(), noModel.err());
+        assertTrue(noModel.err().contains("no-model: not a directory"), noModel.err());
+        assertTrue(!noModel.err().contains("\tat "), noModel.err());      // a message, not a stack trace
     }
 }
