@@ -51,6 +51,24 @@ public final class RolloutFixtures {
         PrimeRlParquet.write(parquet, out);
     }
 
+    /** {@code n} honest samples of {@code tokens} completion tokens with proofs from {@code model} (as WriteTimingFixture, any model). */
+    public static void writeTiming(Path parquet, Model model, int n, int tokens) throws Exception {
+        List<PrimeRlParquet.RowData> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String[] t = TEXTS[i % TEXTS.length];
+            int[] p = bytes(t[0]);
+            StringBuilder c = new StringBuilder();
+            while (c.length() < tokens) {
+                c.append(t[1]);
+            }
+            int[] ids = bytes(c.substring(0, tokens));
+            ids[0] = 'a' + i % 26;
+            PositionConvention conv = i % 2 == 0 ? PositionConvention.PRODUCED : PositionConvention.DECODE_STEPS;
+            rows.add(new PrimeRlParquet.RowData(p, ids, Fixtures.proofs(model, p, ids, conv, 0), 1000 + i, 0.6f));
+        }
+        PrimeRlParquet.write(parquet, rows);
+    }
+
     /** Honest, attacked and malformed rows (the library's own fixture rows). */
     static List<PrimeRlParquet.RowData> rows(Model tiny, Model tinyB) throws Exception {
         int[] p0 = bytes(TEXTS[0][0]);

@@ -15,7 +15,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Timing harness for docs/performance.md (not a test: speed is never asserted): one JVM, the library and the
  * Spark engine on the same rollout file, after a warm-up, with the session start timed apart.
- * {@code java ... dev.toploc.spark.SparkBench FILE WARMUP_FILE}
+ * {@code java ... dev.toploc.spark.SparkBench FILE WARMUP_FILE [MODEL_DIR [N]]} (with N: a random 2048-wide model written to
+ * MODEL_DIR, N samples written to FILE from it; the reference's default thresholds)
  */
 public final class SparkBench {
     private SparkBench() {
@@ -24,10 +25,22 @@ public final class SparkBench {
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
         Path warm = Path.of(args[1]);
-        Settings st = RolloutFixtures.settings();
-        ModelRef ref = ModelRef.of(RolloutFixtures.TINY);
+        Path modelDir = args.length > 2 ? Path.of(args[2]) : RolloutFixtures.TINY;
+        if (args.length > 3) {      // DIR for a random 2048-wide Llama (8 layers), and the files written from it
+            dev.toploc.runtime.internal.RandomModel.write(modelDir, dev.toploc.runtime.internal.RandomModel.Shape.llama2048(8, 4096), "BF16", 2026, 1);
+            try (Model m = Model.load(modelDir)) {
+                int n = Integer.parseInt(args[3]);
+                RolloutFixtures.writeTiming(file, m, n, 256);
+                RolloutFixtures.writeTiming(warm, m, 2, 256);
+            }
+            System.out.println("wrote " + modelDir + " and " + file);
+        }
+        Settings st = args.length > 2 ? new Settings(dev.toploc.CommitSpec.DEFAULT, dev.toploc.Proofs.Layout.AUTO, Settings.AUTO, false,
+                dev.toploc.runtime.ComputeMode.FP32, dev.toploc.AcceptancePolicy.defaults(dev.toploc.CommitSpec.DEFAULT), dev.toploc.TieRule.TOLERANT)
+                : RolloutFixtures.settings();
+        ModelRef ref = ModelRef.of(modelDir);
         String expected;
-        try (Model m = Model.load(RolloutFixtures.TINY)) {
+        try (Model m = Model.load(modelDir)) {
             RolloutValidator.validate(warm, Columns.PRIME_RL, st, m);
             long t0 = System.nanoTime();
             FileResult r = RolloutValidator.validate(file, Columns.PRIME_RL, st, m);
@@ -35,7 +48,7 @@ public final class SparkBench {
             expected = ResultJson.JSON.writeValueAsString(ResultJson.file(r));
             report("library", r, s, load());
         }
-        for (int threads : new int[] {1, 2, 1, 2}) {
+        for (int threads : args.length > 2 ? new int[] {1, 2} : new int[] {1, 2, 1, 2}) {
             String l = load();
             long t0 = System.nanoTime();
             SparkSession spark = LocalSpark.start(threads);
