@@ -125,6 +125,21 @@ public final class RolloutValidator {
         return run.finish(null);
     }
 
+    /**
+     * One line of a JSON-lines rollout file as a row, exactly as {@link #validate} reads it: {@code index} counts
+     * the file's non-blank lines, {@code lineNo} is 1-based and names the line in messages. For readers that split
+     * files themselves (a Spark job); a line longer than {@link #MAX_JSON_LINE} bytes is a bad row.
+     */
+    public static Row jsonLine(int index, int lineNo, String text, Columns columns) {
+        if (text.length() > MAX_JSON_LINE || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_JSON_LINE) {
+            return Row.bad(index, "line " + lineNo + " is longer than " + MAX_JSON_LINE + " bytes");
+        }
+        return JsonLinesRollouts.toRow(index, lineNo, text, columns);
+    }
+
+    /** The longest JSON line read as a row (longer ones are bad rows). */
+    public static final int MAX_JSON_LINE = JsonLinesRollouts.MAX_LINE;
+
     private static String regularFileProblem(Path file) {
         if (!Files.exists(file)) {
             return "not found";

@@ -44,12 +44,12 @@ public record SampleResult(int index, Verdict verdict, boolean checked, Position
     }
 
     /** Per-field maxima of a report's chunk statistics (mismatch counts, mantissa mean and median). */
-    static ChunkStats worst(VerificationReport r) {
+    public static ChunkStats worst(VerificationReport r) {
         return worst(r.chunks().stream().map(VerificationReport.ChunkResult::stats).toList());
     }
 
     /** As {@link #worst(VerificationReport)} over the strict statistics. */
-    static ChunkStats worstStrict(VerificationReport r) {
+    public static ChunkStats worstStrict(VerificationReport r) {
         return worst(r.chunks().stream().map(VerificationReport.ChunkResult::strictStats).toList());
     }
 

@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "toploc", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "toploc 0.1.0",
         description = "TOPLOC-style verifiable-inference commits: build, check and benchmark them.",
-        subcommands = {DemoCommand.class, VerifyCommand.class, ValidateCommand.class, GenerateCommand.class, KeygenCommand.class, CommitCommand.class,
+        subcommands = {DemoCommand.class, VerifyCommand.class, ValidateCommand.class, ServeValidatorCommand.class, GenerateCommand.class, KeygenCommand.class, CommitCommand.class,
                 CheckCommand.class, InspectCommand.class, PrefillCommand.class, CalibrateCommand.class, BenchCommand.class,
                 HelpCommand.class})
 public final class Toploc {

@@ -8,6 +8,7 @@ import dev.toploc.rollouts.ResultJson;
 import dev.toploc.rollouts.ResultTable;
 import dev.toploc.rollouts.RolloutValidator;
 import dev.toploc.rollouts.SampleResult;
+import dev.toploc.rollouts.ValidationEngine;
 import dev.toploc.rollouts.Settings;
 import dev.toploc.rollouts.Verdict;
 import dev.toploc.runtime.ComputeMode;
@@ -97,6 +98,19 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
     Path policyFile;
 
+    @Option(names = "--engine", defaultValue = "local", description = "local (this process) or spark (Spark local[N] in this process; "
+            + "also reads JSON lines of DSSE attestations); default ${DEFAULT-VALUE}")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "--engine spark: task threads (default: the machine's cores)")
+    int threads;
+
+    @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "--engine spark: tasks per file (default: as many as threads)")
+    int partitions;
+
+    @Option(names = "--trust", paramLabel = "PUB.pem", description = "--engine spark: public keys attestation files may be signed with")
+    List<Path> trust = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -117,23 +131,28 @@ final class ValidateCommand implements Callable<Integer> {
         }
         Columns columns = new Columns(promptColumn, completionColumn, proofsColumn, seedColumn, temperatureColumn);
         List<FileResult> results = new ArrayList<>();
+        if (engine.equals("local") && !trust.isEmpty()) {
+            throw new IllegalArgumentException("--trust is for attestation files, which --engine spark reads");
+        }
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             // --policy, else the model folder's toploc-policy.json, else the reference defaults; said which
             Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
             err.println("policy: " + Terminal.escape(chosen.description()));
             Settings settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, ComputeMode.fromWireName(mode), chosen.policy(), ties);
-            for (Path f : files) {
-                long t0 = System.nanoTime();
-                FileResult r = promptIds != null
-                        ? RolloutValidator.validateProofs(f, TokenIds.parse(promptIds, "--prompt-ids"), TokenIds.parse(completionIds, "--completion-ids"),
-                                settings, mdl)
-                        : RolloutValidator.validate(f, columns, settings, mdl);
-                double secs = (System.nanoTime() - t0) / 1e9;
-                results.add(r);
-                if (json) {
-                    out.println(ResultJson.JSON.writeValueAsString(JsonOutcome.finite(ResultJson.file(r))));
-                } else {
-                    print(out, r, secs);
+            if (!engine.equals("local")) {
+                results.addAll(onEngine(settings, columns, err));
+                for (FileResult r : results) {
+                    show(out, r, r.nanos() / 1e9);
+                }
+            } else {
+                for (Path f : files) {
+                    long t0 = System.nanoTime();
+                    FileResult r = promptIds != null
+                            ? RolloutValidator.validateProofs(f, TokenIds.parse(promptIds, "--prompt-ids"), TokenIds.parse(completionIds, "--completion-ids"),
+                                    settings, mdl)
+                            : RolloutValidator.validate(f, columns, settings, mdl);
+                    results.add(r);
+                    show(out, r, (System.nanoTime() - t0) / 1e9);
                 }
             }
         }
@@ -150,6 +169,41 @@ final class ValidateCommand implements Callable<Integer> {
         boolean rejected = results.stream().anyMatch(FileResult::anyRejected);
         boolean bad = results.stream().anyMatch(FileResult::anyBadInput);
         return rejected ? Toploc.REJECTED : bad ? Toploc.BAD_INPUT : Toploc.ACCEPTED;
+    }
+
+    private void show(PrintWriter out, FileResult r, double secs) throws Exception {
+        if (json) {
+            out.println(ResultJson.JSON.writeValueAsString(JsonOutcome.finite(ResultJson.file(r))));
+        } else {
+            print(out, r, secs);
+        }
+    }
+
+    /** Another engine, found through {@link ValidationEngine}'s service loader (the Spark one is not on the default class path). */
+    private List<FileResult> onEngine(Settings settings, Columns columns, PrintWriter err) throws Exception {
+        if (promptIds != null) {
+            throw new IllegalArgumentException("--prompt-ids/--completion-ids (bare proofs files) are read by --engine local");
+        }
+        if (threads < 0 || partitions < 0) {
+            throw new IllegalArgumentException("--threads and --partitions are counts (0: the default)");
+        }
+        ValidationEngine found = null;
+        for (ValidationEngine e : java.util.ServiceLoader.load(ValidationEngine.class)) {
+            if (e.name().equals(engine)) {
+                found = e;
+            }
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("--engine " + engine + ": no such engine on the class path (local, or spark: ./toploc adds "
+                    + "spark/target/lib when --engine spark is given; a distribution carries it in lib/spark)");
+        }
+        List<String> pems = new ArrayList<>();
+        for (Path p : trust) {
+            pems.add(new String(dev.toploc.io.UntrustedFiles.read(p, 64 << 10, "trusted key"), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        err.printf("validating on %s (local[%d])%n", engine, n);
+        return found.validate(files, columns, settings, model, pems, n, partitions);
     }
 
     private static void print(PrintWriter out, FileResult r, double secs) {
