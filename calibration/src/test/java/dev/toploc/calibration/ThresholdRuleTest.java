@@ -63,7 +63,7 @@ class ThresholdRuleTest {
         assertFalse(t.accepts(run(true, 1, 0.51, chunk(0, 0, 0, 0))), "token gap over the margin");
         assertFalse(t.accepts(run(true, 1, 0, chunk(11, 0, 0, 0))), "exponent mismatches");
         assertFalse(t.accepts(run(true, 1, 0, chunk(0, 6, 0, 0))), "sign mismatches");
-        assertFalse(t.accepts(run(true, 1, 0, chunk(0, 0, Double.NaN, 0))), "NaN fails closed");
+        assertThrows(IllegalArgumentException.class, () -> chunk(0, 0, Double.NaN, 0), "NaN statistics fail closed: they cannot be built");
         assertFalse(t.accepts(run(true, 1, Double.NaN, chunk(0, 0, 0, 0))), "a NaN gap fails closed");
         assertFalse(t.accepts(run(true, 1, 0, chunk(0, 0, 1.6, 0), chunk(0, 0, 1.6, 0))), "the sequence average (each chunk within 2)");
         assertFalse(t.accepts(new Measurement("f", "zero", false, ComputeMode.FP32, 1, List.of(), 0, "bad commit")), "a format error");
