@@ -1,0 +1,83 @@
+package dev.toploc.rollouts;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.toploc.CommitFormatException;
+import dev.toploc.CommitSpec;
+import dev.toploc.Proofs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * JSON-lines rollout files ({@code verify-rollouts}): {@link JsonLinesRollouts#read}, then each good row's
+ * proofs through {@link Proofs#read} (auto layout), as the validator does before any model work. Beyond "a
+ * value or a typed error": a bad line is a bad row, never an exception (reading goes on), rows are numbered
+ * in order and never more than the file has lines, and every sample's token ids are {@code >= 0}.
+ * (In this package because the reader is package-private; the invariant is the one of
+ * {@code dev.toploc.fuzz.FuzzInvariant}.)
+ */
+class JsonLinesRolloutsFuzzTest {
+    static final Path FILE;
+
+    static {
+        try {
+            FILE = Files.createTempFile("toploc-fuzz-", ".jsonl");
+            FILE.toFile().deleteOnExit();
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    static void body(byte[] data) throws Exception {
+        Files.write(FILE, data);
+        List<Row> rows = new ArrayList<>();
+        try {
+            JsonLinesRollouts.read(FILE, Columns.PRIME_RL, rows::add);
+        } catch (IOException expected) {
+            return;   // typed rejection
+        }
+        long lines = 1;
+        for (byte b : data) {
+            lines += b == '\n' ? 1 : 0;
+        }
+        check(rows.size() <= lines, rows.size() + " rows from " + lines + " lines");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            check(r.index() == i, "row " + i + " numbered " + r.index());
+            Sample s = r.sample();
+            if (s == null) {
+                continue;
+            }
+            for (int[] ids : new int[][] {s.prompt(), s.completion()}) {
+                for (int id : ids) {
+                    check(id >= 0, "a negative token id " + id);
+                }
+            }
+            try {
+                Proofs.read(s.proofs(), Proofs.Layout.AUTO, CommitSpec.DEFAULT, "row " + i + " proofs");
+            } catch (CommitFormatException expected) {
+                // typed rejection
+            }
+        }
+    }
+
+    static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException("JSON-lines rollouts: " + what);
+        }
+    }
+
+    @FuzzTest(maxDuration = "5s")
+    void quick(byte[] data) throws Exception {
+        body(data);
+    }
+
+    @Tag("long-fuzz")
+    @FuzzTest(maxDuration = "10m")
+    void long10m(byte[] data) throws Exception {
+        body(data);
+    }
+}
