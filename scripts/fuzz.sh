@@ -25,7 +25,7 @@ run_one() {
   local t=$1 log="verifier-cli/target/fuzz-$1.log" rc
   echo "== $t: 10 minutes (log: $log)"
   set +e
-  ./mvnw -B -pl verifier-cli test -Dtest="$t#long10m" -Dgroups=long-fuzz -Dtoploc.excludedGroups=none \
+  ./mvnw -B -pl verifier-cli test -Dtest="$t#long10m" -Dgroups=long-fuzz -Dtoploc.excludedGroups=none -Dtoploc.jazzer.fuzz=1 \
     -Dsurefire.failIfNoSpecifiedTests=false > "$log" 2>&1
   rc=$?
   set -e

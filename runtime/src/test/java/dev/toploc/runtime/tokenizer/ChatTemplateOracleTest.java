@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * conversations, and small templates for each feature the real ones use (loop controls, namespace, tojson,
  * strftime_now, raise_exception, Python string methods and slices, the whitespace rules).
  */
+@org.junit.jupiter.api.Tag("slow")      // python3 jinja2 renders every template: -Pcomplete
 class ChatTemplateOracleTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path WORK = Path.of("target", "chat-template-oracle").toAbsolutePath();

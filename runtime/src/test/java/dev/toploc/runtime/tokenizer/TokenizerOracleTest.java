@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * packages' own JavaScript tokenizer (an independent implementation) on a few hundred varied strings: the
  * ids with and without special tokens, the decoded text, bos/eos ids. Plus round trips and a negative control.
  */
+@org.junit.jupiter.api.Tag("slow")      // npm installs four tokenizer packages and node encodes 320 strings: -Pcomplete
 class TokenizerOracleTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static List<String> strings;
