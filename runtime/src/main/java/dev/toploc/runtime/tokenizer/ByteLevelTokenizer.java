@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A byte-identity {@code tokenizer.json} in Java: byte-level BPE without merges whose 256 byte symbols have the
@@ -17,21 +16,16 @@ import java.util.Optional;
  * is the reverse, invalid UTF-8 replaced by U+FFFD as the library's ByteLevel decoder does. Tests check it
  * against the library on the same file.
  */
-final class ByteLevelTokenizer implements Tokenizer {
-    private final int vocabSize;
+final class ByteLevelTokenizer extends FolderTokenizer {
     private final List<Map.Entry<String, Integer>> added;     // longest first
     private final Map<Integer, String> addedById = new HashMap<>();
-    private final Map<String, SpecialToken> special;
-    private final ChatTemplate template;
 
     ByteLevelTokenizer(TokenizerFiles.Vocab vocab, Map<String, SpecialToken> special, ChatTemplate template) {
-        this.vocabSize = vocab.size();
+        super(vocab.size(), special, template);
         this.added = new ArrayList<>(vocab.added().entrySet());
         this.added.removeIf(e -> e.getKey().isEmpty());
         this.added.sort(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getKey().length()).reversed());
         vocab.added().forEach((k, v) -> addedById.put(v, k));
-        this.special = special;
-        this.template = template;
     }
 
     /** GPT-2's byte → symbol map of the ByteLevel pre-tokenizer. */
@@ -143,43 +137,13 @@ final class ByteLevelTokenizer implements Tokenizer {
         return sb.append(run.toString(StandardCharsets.UTF_8)).toString();
     }
 
-    @Override
-    public String applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt) throws TokenizerException {
-        if (template == null) {
-            throw new TokenizerException("this model folder has no chat template (tokenizer_config.json chat_template or chat_template.jinja)");
-        }
-        return template.render(messages, addGenerationPrompt);
-    }
 
-    @Override
-    public boolean hasChatTemplate() {
-        return template != null;
-    }
 
-    @Override
-    public Optional<SpecialToken> bos() {
-        return Optional.ofNullable(special.get("bos_token"));
-    }
 
-    @Override
-    public Optional<SpecialToken> eos() {
-        return Optional.ofNullable(special.get("eos_token"));
-    }
 
-    @Override
-    public int vocabSize() {
-        return vocabSize;
-    }
 
     @Override
     public String implementation() {
         return "byte-level";
-    }
-
-    @Override
-    public void close() {
-        if (template != null) {
-            template.close();
-        }
     }
 }

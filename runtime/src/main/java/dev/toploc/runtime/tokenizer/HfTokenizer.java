@@ -4,9 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code tokenizer.json} through the HuggingFace tokenizers library (Rust) via DJL's binding, whose jar carries
@@ -14,20 +12,15 @@ import java.util.Optional;
  * cache folder ({@code ~/.djl.ai/tokenizers}, or {@code $DJL_CACHE_DIR}/{@code $ENGINE_CACHE_DIR}) and loads it
  * from there; nothing is downloaded. Truncation and padding are off, as transformers' {@code tokenizer(text)} has them.
  */
-final class HfTokenizer implements Tokenizer {
+final class HfTokenizer extends FolderTokenizer {
     private final HuggingFaceTokenizer hf;
-    private final int vocabSize;
-    private final Map<String, SpecialToken> special;
-    private final ChatTemplate template;
 
     private final boolean cleanUpSpaces;
 
     private HfTokenizer(HuggingFaceTokenizer hf, int vocabSize, Map<String, SpecialToken> special, ChatTemplate template, boolean cleanUpSpaces) {
+        super(vocabSize, special, template);
         this.hf = hf;
         this.cleanUpSpaces = cleanUpSpaces;
-        this.vocabSize = vocabSize;
-        this.special = special;
-        this.template = template;
     }
 
     static HfTokenizer create(byte[] tokenizerJson, Path file, TokenizerFiles.Vocab vocab, Map<String, SpecialToken> special,
@@ -95,33 +88,10 @@ final class HfTokenizer implements Tokenizer {
                 .replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
     }
 
-    @Override
-    public String applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt) throws TokenizerException {
-        if (template == null) {
-            throw new TokenizerException("this model folder has no chat template (tokenizer_config.json chat_template or chat_template.jinja)");
-        }
-        return template.render(messages, addGenerationPrompt);
-    }
 
-    @Override
-    public boolean hasChatTemplate() {
-        return template != null;
-    }
 
-    @Override
-    public Optional<SpecialToken> bos() {
-        return Optional.ofNullable(special.get("bos_token"));
-    }
 
-    @Override
-    public Optional<SpecialToken> eos() {
-        return Optional.ofNullable(special.get("eos_token"));
-    }
 
-    @Override
-    public int vocabSize() {
-        return vocabSize;
-    }
 
     @Override
     public String implementation() {
@@ -131,8 +101,6 @@ final class HfTokenizer implements Tokenizer {
     @Override
     public synchronized void close() {
         hf.close();
-        if (template != null) {
-            template.close();
-        }
+        super.close();
     }
 }
