@@ -7,7 +7,9 @@
 #  - the emulator's self-test: the kernel bugs it claims to catch fail, correct kernels pass (--emulator);
 #  - top-k (host input, and device input on a stream) with the gather against a CPU reference, on every
 #    chunk of the reference vectors and on synthetic ties and non-finite values;
-#  - the fp32 prefill of the embedded tiny model against PyTorch's golden fp32 states (3 sequences);
+#  - the fp32 prefill of the embedded tiny model against PyTorch's golden fp32 states (3 sequences), and of
+#    the oracle's Qwen2 (QKV bias, windows on layers 1-2) and Qwen3 (q/k norms, head_dim != hidden/heads)
+#    against llama.cpp's states, each with its features dropped as negative controls (which must be far);
 #  - prefill throughput on a random 4096-wide, 2-layer Llama with 512 tokens, beside PyTorch on the same GPU
 #    and shape (on the emulator: a 256-wide model and 64 tokens, to run the path, not to time it).
 # With the jlink runtime carried along (make it here with cuda-bridge/make-runtime.sh: target/jlink-runtime,
@@ -50,6 +52,21 @@ cfg=$(python3 -c "import json; c=json.load(open('$model/config.json')); print(c[
 for seq in seq1 seq2 seq3; do
   python3 -c "import json; d=json.load(open('$model/golden/$seq.json')); print(' '.join(map(str, d['prompt_ids'] + d['completion_ids'])))" > "$out/$seq.tokens"
   "$out/check_prefill" golden "$model/model.safetensors" $cfg "$out/$seq.tokens" "$model/golden/$seq.fp32.bin" || status=1
+done
+# config fields, then each layer's window (transformers' Qwen2 rule: layers from max_window_layers on slide)
+oracle_cfg='import json, sys; c = json.load(open(sys.argv[1])); L = c["num_hidden_layers"]
+w = c.get("sliding_window") or 0 if c.get("use_sliding_window") else 0
+print(c["hidden_size"], c["intermediate_size"], L, c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"], c["vocab_size"],
+      c["rope_theta"], c["rms_norm_eps"], ",".join(str(w if l >= c.get("max_window_layers", 0) else 0) for l in range(L)) if w else "-")'
+for case in qwen2-window-layers:bias,window qwen3:qk-norm; do
+  dir="$root/test-vectors/oracle/${case%%:*}"
+  set -- $(python3 -c "$oracle_cfg" "$dir/config.json")
+  python3 -c "import json, sys; print(' '.join(map(str, json.load(open(sys.argv[1]))['ids'])))" "$dir/golden.json" > "$out/oracle.tokens"
+  "$out/check_prefill" golden "$dir/model.safetensors" "${@:1:9}" "$out/oracle.tokens" "$dir/llamacpp.fp32.bin" "${10}" || status=1
+  for drop in ${case#*:}; do drop=${drop//,/ }; done
+  for d in $drop; do
+    "$out/check_prefill" golden "$dir/model.safetensors" "${@:1:9}" "$out/oracle.tokens" "$dir/llamacpp.fp32.bin" "${10}" "$d" || status=1
+  done
 done
 if [ $emulator = 1 ]; then
   "$out/check_prefill" random 256 688 2 8 4 32 64 || status=1

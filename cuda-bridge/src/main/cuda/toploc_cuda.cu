@@ -14,7 +14,7 @@
 #define TL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 #endif
 
-#define TL_ABI 2
+#define TL_ABI 3
 #define TRY(x_) do { e = (x_); if (e != cudaSuccess) goto done; } while (0)
 
 extern "C" int tl_abi_version(void) { return TL_ABI; }
@@ -300,14 +300,17 @@ done:
 //  - RMSNorm sum of squares and the softmax max/sum: per-thread strided partial sums, then a warp shuffle
 //    tree, then the warps' partials in order;
 //  - attention scores: one fma chain over the head dimension; probabilities times V: one fma chain over
-//    positions in ascending order.
+//    positions in ascending order;
+//  - QKV bias (Qwen2): added once to the finished chain (acc + b), as the CPU adds it after its sum;
+//  - q/k norms (Qwen3): the RMSNorm kernel over each head's head_dim values, before RoPE.
 
 struct tl_model {
     tl_config c;
     int dtype;
     int max_tokens;
     void *embed;
-    void *w[64][9];
+    void *w[64][TL_LAYER_TENSORS];
+    int window[64];
     void *final_norm;
     float *inv_freq;
 };
@@ -360,11 +363,11 @@ __global__ void k_rmsnorm(const float *x, const void *w, int d, float eps, float
 #define MM_BN 128
 #define MM_BK 16
 
-// y[t][o] = sum_i x[t][i] * W[o][i]; blocks of 256 threads own a 128 x 128 tile of y, each thread 8 x 8 of it
+// y[t][o] = sum_i x[t][i] * W[o][i] (+ bias[o] when bias is not NULL); blocks of 256 threads own a 128 x 128 tile of y, each thread 8 x 8 of it
 // (rows ty + 16 r, columns tx + 16 c: consecutive threads read consecutive shared words and write
 // consecutive columns); x and W pass through shared memory 16 inputs at a time, zero beyond the edges.
 template <int WT>
-__global__ void k_matmul(const float *x, const void *w, int T, int in, int out, float *y) {
+__global__ void k_matmul(const float *x, const void *w, const void *bias, int T, int in, int out, float *y) {
     __shared__ float xs[MM_BK][MM_BM + 4];
     __shared__ float ws[MM_BK][MM_BN + 4];
     int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
@@ -394,7 +397,7 @@ __global__ void k_matmul(const float *x, const void *w, int T, int in, int out, 
         if (gr >= T) break;
         for (int c = 0; c < 8; c++) {
             int gc = col0 + tx + 16 * c;
-            if (gc < out) y[(size_t) gr * out + gc] = acc[r][c];
+            if (gc < out) y[(size_t) gr * out + gc] = bias ? acc[r][c] + wload<WT>(bias, gc) : acc[r][c];
         }
     }
 }
@@ -413,15 +416,18 @@ __global__ void k_rope(float *x, int T, int heads, int hd, const float *inv_freq
     base[i + half] = x2 * c + x1 * s;
 }
 
-// one block of 128 per (t, head); dynamic shared memory: t + 1 floats of scores (the launch asks for T)
-__global__ void k_attention(const float *q, const float *k, const float *v, int T, int heads, int kvh, int hd, float *out) {
+// one block of 128 per (t, head); dynamic shared memory: t + 1 floats of scores (the launch asks for T).
+// window > 0: position t sees keys s with t - s < window (a sliding window), else every s <= t.
+__global__ void k_attention(const float *q, const float *k, const float *v, int T, int heads, int kvh, int hd, int window,
+                            float *out) {
     TL_DYNAMIC_SHARED(float, sc);
     __shared__ float red[32];
     int t = blockIdx.x, h = blockIdx.y, g = h / (heads / kvh);
     int nw = (blockDim.x + 31) / 32;
+    int lo = window > 0 && t >= window ? t - window + 1 : 0;
     const float *qr = q + ((size_t) t * heads + h) * hd;
     float scale = rsqrtf((float) hd);
-    for (int s = threadIdx.x; s <= t; s += blockDim.x) {
+    for (int s = lo + threadIdx.x; s <= t; s += blockDim.x) {
         const float *kr = k + ((size_t) s * kvh + g) * hd;
         float acc = 0.f;
         for (int i = 0; i < hd; i++) acc = fmaf(qr[i], kr[i], acc);
@@ -429,7 +435,7 @@ __global__ void k_attention(const float *q, const float *k, const float *v, int 
     }
     __syncthreads();
     float m = -INFINITY;
-    for (int s = threadIdx.x; s <= t; s += blockDim.x) m = fmaxf(m, sc[s]);
+    for (int s = lo + threadIdx.x; s <= t; s += blockDim.x) m = fmaxf(m, sc[s]);
     for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_down_sync(0xffffffff, m, o));
     if ((threadIdx.x & 31) == 0) red[threadIdx.x >> 5] = m;
     __syncthreads();
@@ -442,7 +448,7 @@ __global__ void k_attention(const float *q, const float *k, const float *v, int 
     m = red[0];
     __syncthreads();
     float sum = 0.f;
-    for (int s = threadIdx.x; s <= t; s += blockDim.x) {
+    for (int s = lo + threadIdx.x; s <= t; s += blockDim.x) {
         float e = expf(sc[s] - m);
         sc[s] = e;
         sum += e;
@@ -459,7 +465,7 @@ __global__ void k_attention(const float *q, const float *k, const float *v, int 
     float inv = 1.f / red[0];
     for (int i = threadIdx.x; i < hd; i += blockDim.x) {
         float acc = 0.f;
-        for (int s = 0; s <= t; s++) acc = fmaf(sc[s] * inv, v[((size_t) s * kvh + g) * hd + i], acc);
+        for (int s = lo; s <= t; s++) acc = fmaf(sc[s] * inv, v[((size_t) s * kvh + g) * hd + i], acc);
         out[((size_t) t * heads + h) * hd + i] = acc;
     }
 }
@@ -489,24 +495,33 @@ extern "C" void tl_model_free(tl_model *m) {
     cudaFree(m->final_norm);
     cudaFree(m->inv_freq);
     for (int l = 0; l < m->c.layers; l++)
-        for (int j = 0; j < 9; j++) cudaFree(m->w[l][j]);
+        for (int j = 0; j < TL_LAYER_TENSORS; j++) cudaFree(m->w[l][j]);
     free(m);
 }
 
 extern "C" int tl_model_create(const tl_config *c, int dtype, const void *embed, const void *const *lw, const void *final_norm,
-                               const float *inv_freq, tl_model **out) {
+                               const float *inv_freq, const int32_t *windows, tl_model **out) {
     *out = 0;
     if (c->layers < 1 || c->layers > 64 || c->hidden < 1 || c->intermediate < 1 || c->heads < 1 || c->kv_heads < 1
         || c->heads % c->kv_heads != 0 || c->head_dim < 2 || c->head_dim % 2 != 0 || c->vocab < 1
-        || (dtype != TL_BF16 && dtype != TL_FP16 && dtype != TL_FP32))
+        || (dtype != TL_BF16 && dtype != TL_FP16 && dtype != TL_FP32) || !embed || !final_norm || !lw)
         return (int) cudaErrorInvalidValue;
+    for (int l = 0; l < c->layers; l++) {
+        const void *const *p = lw + (size_t) l * TL_LAYER_TENSORS;
+        for (int j = 0; j < 9; j++)
+            if (!p[j]) return (int) cudaErrorInvalidValue;
+        // the biases come as a set of three, the norms as a pair: never a half-applied feature
+        if ((!p[9] != !p[10]) || (!p[9] != !p[11]) || (!p[12] != !p[13])) return (int) cudaErrorInvalidValue;
+        if (windows && windows[l] < 0) return (int) cudaErrorInvalidValue;
+    }
     tl_model *m = (tl_model *) calloc(1, sizeof(tl_model));
     if (!m) return (int) cudaErrorMemoryAllocation;
     m->c = *c;
     m->dtype = dtype;
     size_t es = dtype == TL_FP32 ? 4 : 2;
     size_t d = c->hidden, q = (size_t) c->heads * c->head_dim, kv = (size_t) c->kv_heads * c->head_dim, f = c->intermediate;
-    size_t sizes[9] = {d, q * d, kv * d, kv * d, d * q, d, f * d, f * d, d * f};
+    size_t hd = c->head_dim;
+    size_t sizes[TL_LAYER_TENSORS] = {d, q * d, kv * d, kv * d, d * q, d, f * d, f * d, d * f, q, kv, kv, hd, hd};
     int half = c->head_dim / 2, dev = 0, optin = 0;
     float *freq = (float *) malloc(sizeof(float) * half);
     for (int i = 0; i < half; i++) freq[i] = inv_freq ? inv_freq[i] : 1.0f / powf(c->rope_theta, (float) (2 * i) / c->head_dim);
@@ -514,8 +529,11 @@ extern "C" int tl_model_create(const tl_config *c, int dtype, const void *embed,
     free(freq);
     if (e == cudaSuccess) e = upload(embed, (size_t) c->vocab * d * es, &m->embed);
     if (e == cudaSuccess) e = upload(final_norm, d * es, &m->final_norm);
-    for (int l = 0; e == cudaSuccess && l < c->layers; l++)
-        for (int j = 0; e == cudaSuccess && j < 9; j++) e = upload(lw[l * 9 + j], sizes[j] * es, &m->w[l][j]);
+    for (int l = 0; e == cudaSuccess && l < c->layers; l++) {
+        m->window[l] = windows ? windows[l] : 0;
+        for (int j = 0; e == cudaSuccess && j < TL_LAYER_TENSORS; j++)
+            if (lw[l * TL_LAYER_TENSORS + j]) e = upload(lw[l * TL_LAYER_TENSORS + j], sizes[j] * es, &m->w[l][j]);
+    }
     // attention keeps a row of scores in shared memory: as much as the device lets one block have
     if (e == cudaSuccess) e = cudaGetDevice(&dev);
     if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
@@ -539,8 +557,8 @@ static cudaError_t forward(tl_model *m, const int32_t *tokens, int T, float *out
     int32_t *tok = 0;
     cudaEvent_t start = 0, stop = 0;
     cudaError_t e;
-#define MATMUL(X, W, IN, OUT, Y) do { dim3 grid_(((OUT) + MM_BN - 1) / MM_BN, (T + MM_BM - 1) / MM_BM); \
-        TL_LAUNCH(k_matmul<WT>, grid_, 256, 0, 0)(X, W, T, IN, OUT, Y); TRY(cudaGetLastError()); } while (0)
+#define MATMUL(X, W, B, IN, OUT, Y) do { dim3 grid_(((OUT) + MM_BN - 1) / MM_BN, (T + MM_BM - 1) / MM_BM); \
+        TL_LAUNCH(k_matmul<WT>, grid_, 256, 0, 0)(X, W, B, T, IN, OUT, Y); TRY(cudaGetLastError()); } while (0)
     TRY(cudaMalloc(&tok, T * sizeof(int32_t)));
     TRY(cudaMemcpy(tok, tokens, T * sizeof(int32_t), cudaMemcpyHostToDevice));
     TRY(cudaMalloc(&x, T * d * sizeof(float)));
@@ -561,25 +579,30 @@ static cudaError_t forward(tl_model *m, const int32_t *tokens, int T, float *out
         void *const *w = m->w[l];
         TL_LAUNCH(k_rmsnorm<WT>, T, 256, 0, 0)(x, w[0], (int) d, c->rms_eps, h);
         TRY(cudaGetLastError());
-        MATMUL(h, w[1], (int) d, (int) q, qb);
-        MATMUL(h, w[2], (int) d, (int) kv, kb);
-        MATMUL(h, w[3], (int) d, (int) kv, vb);
+        MATMUL(h, w[1], w[9], (int) d, (int) q, qb);
+        MATMUL(h, w[2], w[10], (int) d, (int) kv, kb);
+        MATMUL(h, w[3], w[11], (int) d, (int) kv, vb);
+        if (w[12]) {    // Qwen3: each head's query and key RMS-normalized over head_dim, in place, before RoPE
+            TL_LAUNCH(k_rmsnorm<WT>, (unsigned) (T * c->heads), 256, 0, 0)(qb, w[12], c->head_dim, c->rms_eps, qb);
+            TL_LAUNCH(k_rmsnorm<WT>, (unsigned) (T * c->kv_heads), 256, 0, 0)(kb, w[13], c->head_dim, c->rms_eps, kb);
+            TRY(cudaGetLastError());
+        }
         {
             int nq = T * c->heads * (c->head_dim / 2), nk = T * c->kv_heads * (c->head_dim / 2);
             TL_LAUNCH(k_rope, (nq + 255) / 256, 256, 0, 0)(qb, T, c->heads, c->head_dim, m->inv_freq);
             TL_LAUNCH(k_rope, (nk + 255) / 256, 256, 0, 0)(kb, T, c->kv_heads, c->head_dim, m->inv_freq);
             TRY(cudaGetLastError());
             dim3 grid(T, c->heads);
-            TL_LAUNCH(k_attention, grid, 128, T * sizeof(float), 0)(qb, kb, vb, T, c->heads, c->kv_heads, c->head_dim, att);
+            TL_LAUNCH(k_attention, grid, 128, T * sizeof(float), 0)(qb, kb, vb, T, c->heads, c->kv_heads, c->head_dim, m->window[l], att);
             TRY(cudaGetLastError());
         }
-        MATMUL(att, w[4], (int) q, (int) d, o);
+        MATMUL(att, w[4], nullptr, (int) q, (int) d, o);
         TL_LAUNCH(k_add, (unsigned) ((T * d + 255) / 256), 256, 0, 0)(x, o, T * d);
         TL_LAUNCH(k_rmsnorm<WT>, T, 256, 0, 0)(x, w[5], (int) d, c->rms_eps, h);
-        MATMUL(h, w[6], (int) d, (int) f, g);
-        MATMUL(h, w[7], (int) d, (int) f, u);
+        MATMUL(h, w[6], nullptr, (int) d, (int) f, g);
+        MATMUL(h, w[7], nullptr, (int) d, (int) f, u);
         TL_LAUNCH(k_silu_mul, (unsigned) ((T * f + 255) / 256), 256, 0, 0)(g, u, T * f);
-        MATMUL(g, w[8], (int) f, (int) d, o);
+        MATMUL(g, w[8], nullptr, (int) f, (int) d, o);
         TL_LAUNCH(k_add, (unsigned) ((T * d + 255) / 256), 256, 0, 0)(x, o, T * d);
         TRY(cudaGetLastError());
     }

@@ -51,9 +51,10 @@ int tl_topk16(const uint16_t *host, int64_t n, int32_t k, uint16_t mag_mask, uin
 
 /*
  * The fp32 prefill of a Llama-family model on the device: the same math as the Java runtime's fp32 mode
- * (weights widened exactly to fp32, RMSNorm, rotate-half RoPE, causal GQA attention with softmax in fp32,
- * SwiGLU), returning every position's final-norm hidden state. Weights are host pointers to arrays of one
- * dtype in the HuggingFace layout, uploaded once by tl_model_create.
+ * (weights widened exactly to fp32, RMSNorm, QKV bias where given (Qwen2), per-head q/k RMSNorm where given
+ * (Qwen3), rotate-half RoPE, causal GQA attention with softmax in fp32 and an optional sliding window per
+ * layer, SwiGLU), returning every position's final-norm hidden state. Weights are host pointers to arrays of
+ * one dtype in the HuggingFace layout, uploaded once by tl_model_create.
  */
 typedef struct tl_model tl_model;
 
@@ -65,12 +66,18 @@ typedef struct {
 enum { TL_BF16 = 0, TL_FP16 = 1, TL_FP32 = 2 };
 
 /*
- * Per layer, in order: input_layernorm, q, k, v, o, post_attention_layernorm, gate, up, down (9 pointers).
+ * layer_weights: TL_LAYER_TENSORS pointers per layer, in order: input_layernorm, q, k, v, o,
+ * post_attention_layernorm, gate, up, down (required), then q_proj.bias, k_proj.bias, v_proj.bias (all three
+ * or none: NULL for a model without QKV bias) and q_norm, k_norm (head_dim each; both or none).
  * inv_freq: the head_dim/2 rotary inverse frequencies (any rope scaling already applied), or NULL for
  * 1 / rope_theta^(2i/head_dim) computed in fp32.
+ * windows: per layer its sliding window (position t attends to s when t - s < window; 0 = every s <= t), or
+ * NULL for none anywhere. A missing required pointer, a lone bias or norm, or a negative window is
+ * cudaErrorInvalidValue.
  */
+enum { TL_LAYER_TENSORS = 14 };
 int tl_model_create(const tl_config *cfg, int weight_dtype, const void *embed, const void *const *layer_weights,
-                    const void *final_norm, const float *inv_freq, tl_model **out);
+                    const void *final_norm, const float *inv_freq, const int32_t *windows, tl_model **out);
 void tl_model_free(tl_model *m);
 /* The longest prompt one tl_prefill_f32 call takes on this device (attention keeps a row of scores in shared memory). */
 int tl_model_max_tokens(const tl_model *m);

@@ -30,7 +30,7 @@ import java.util.Optional;
  * (no library, no driver, no device), which callers log before falling back to the CPU.
  */
 public final class CudaBackend implements TopKAccelerator {
-    static final int ABI = 2;
+    static final int ABI = 3;
 
     /** The result of looking for a usable device. */
     public record Probe(CudaBackend backend, String reason) {

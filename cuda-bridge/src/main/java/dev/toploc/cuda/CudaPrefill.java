@@ -13,15 +13,21 @@ import java.lang.foreign.ValueLayout;
 /**
  * The fp32 prefill on the GPU: a {@link Model}'s weights (bf16, fp16 or fp32, all of one dtype), uploaded once
  * straight from their memory-mapped files (no copy on the Java heap), and {@code tl_prefill_f32} per call.
- * Rotary frequencies come from the runtime's {@link Rope}, so Llama 3.1 rope scaling carries over. Results
+ * Rotary frequencies come from the runtime's {@link Rope}, so Llama 3.1 rope scaling carries over; QKV bias
+ * (Qwen2), per-head q/k RMSNorm (Qwen3) and per-layer sliding windows (Mistral, Qwen2's
+ * {@code max_window_layers}) run on the device as the runtime computes them. Results
  * agree with the CPU runtime's fp32 mode to fp32 rounding (sums run in another order: see
  * {@code toploc_cuda.cu}), which the commit tolerance absorbs. Plugged into the verifier with
  * {@link #asEngine}: fp32 requests go to the GPU, others stay on the CPU.
  */
 public final class CudaPrefill implements AutoCloseable {
+    /** A layer's tensors in {@code tl_model_create}'s order: 9 every model has, then the QKV biases and the q/k norms. */
     private static final String[] LAYER = {"input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight",
             "self_attn.v_proj.weight", "self_attn.o_proj.weight", "post_attention_layernorm.weight", "mlp.gate_proj.weight",
-            "mlp.up_proj.weight", "mlp.down_proj.weight"};
+            "mlp.up_proj.weight", "mlp.down_proj.weight", "self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias",
+            "self_attn.q_norm.weight", "self_attn.k_norm.weight"};
+    private static final int BIAS = 9;
+    private static final int QK_NORM = 12;
 
     private final Model model;
     private final Native lib;
@@ -42,9 +48,10 @@ public final class CudaPrefill implements AutoCloseable {
     }
 
     /**
-     * Uploads {@code model}'s weights to {@code backend}'s device 0. Covers Llama-family models without QKV
-     * bias or sliding window, with bf16, fp16 or fp32 weights; other models are a {@link CudaException}
-     * (error name {@code unsupported}) saying what is not covered.
+     * Uploads {@code model}'s weights to {@code backend}'s device 0. Covers llama, mistral, qwen2 and qwen3
+     * (QKV bias, per-head q/k RMSNorm, any {@code head_dim}, sliding windows per layer) with rope scaling
+     * llama3 or linear and bf16, fp16 or fp32 weights; other models are a {@link CudaException} (error name
+     * {@code unsupported}) saying what is not covered.
      */
     public static CudaPrefill upload(CudaBackend backend, Model model) throws CudaException {
         ModelConfig c = model.config();
@@ -55,13 +62,9 @@ public final class CudaPrefill implements AutoCloseable {
         if (c.gemma() != null) {
             throw new CudaException("unsupported", "the GPU prefill has no Gemma layers (this is " + c.architecture() + ")");
         }
-        if (c.qkNorm() || c.moe() != null || c.architecture() == ModelConfig.Architecture.PHI3) {
-            throw new CudaException("unsupported", "the GPU prefill has no " + (c.qkNorm() ? "per-head q/k RMSNorm"
-                    : c.moe() != null ? "mixture of experts" : "fused projections") + " (this is " + c.architecture() + ")");
-        }
-        if (c.attentionBias() || c.slidingWindow() > 0) {
-            throw new CudaException("unsupported", "the GPU prefill covers Llama-family models without QKV bias or sliding window (this is "
-                    + c.architecture() + (c.attentionBias() ? " with QKV bias" : " with a sliding window") + ")");
+        if (c.moe() != null || c.architecture() == ModelConfig.Architecture.PHI3) {
+            throw new CudaException("unsupported", "the GPU prefill has no " + (c.moe() != null ? "mixture of experts" : "fused projections")
+                    + " (this is " + c.architecture() + ")");
         }
         Safetensors.Entry embed = tensor(model, "model.embed_tokens.weight");
         int dtype = switch (embed.dtype()) {
@@ -80,16 +83,21 @@ public final class CudaPrefill implements AutoCloseable {
             }
             cfg.set(ValueLayout.JAVA_FLOAT, 28, (float) c.ropeTheta());
             cfg.set(ValueLayout.JAVA_FLOAT, 32, (float) c.rmsNormEps());
-            MemorySegment layers = a.allocate(ValueLayout.ADDRESS, 9L * c.numLayers());
+            // the optional tensors exactly where the runtime's forward pass uses them (NULL elsewhere), so the two compute the same thing
+            MemorySegment layers = a.allocate(ValueLayout.ADDRESS, (long) LAYER.length * c.numLayers());
+            int[] windows = new int[c.numLayers()];
             for (int l = 0; l < c.numLayers(); l++) {
-                for (int j = 0; j < 9; j++) {
-                    layers.setAtIndex(ValueLayout.ADDRESS, l * 9L + j, data(model, "model.layers." + l + "." + LAYER[j], embed.dtype()));
+                for (int j = 0; j < LAYER.length; j++) {
+                    boolean used = j < BIAS || (j < QK_NORM ? c.attentionBias() : c.qkNorm());
+                    layers.setAtIndex(ValueLayout.ADDRESS, (long) l * LAYER.length + j,
+                            used ? data(model, "model.layers." + l + "." + LAYER[j], embed.dtype()) : MemorySegment.NULL);
                 }
+                windows[l] = c.windowOf(l);
             }
             MemorySegment invFreq = a.allocateFrom(ValueLayout.JAVA_FLOAT, new Rope(c).invFreq());
             MemorySegment out = a.allocate(ValueLayout.ADDRESS);
             lib.check((int) lib.modelCreate.invokeExact(cfg, dtype, embed.data(), layers, data(model, "model.norm.weight", embed.dtype()),
-                    invFreq, out), "uploading the model to the GPU");
+                    invFreq, a.allocateFrom(ValueLayout.JAVA_INT, windows), out), "uploading the model to the GPU");
             MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
             return new CudaPrefill(model, lib, handle, (int) lib.modelMaxTokens.invokeExact(handle));
         } catch (Throwable t) {

@@ -58,7 +58,7 @@ final class Native {
         streamSynchronize = bind(linker, syms, "tl_stream_synchronize", FunctionDescriptor.of(I, A));
         topk16 = bind(linker, syms, "tl_topk16", FunctionDescriptor.of(I, A, L, I, S, S, A, A, A, A));
         topk16Device = bind(linker, syms, "tl_topk16_device", FunctionDescriptor.of(I, A, L, I, S, S, A, A, A, A, A));
-        modelCreate = bind(linker, syms, "tl_model_create", FunctionDescriptor.of(I, A, I, A, A, A, A, A));
+        modelCreate = bind(linker, syms, "tl_model_create", FunctionDescriptor.of(I, A, I, A, A, A, A, A, A));
         modelFree = bind(linker, syms, "tl_model_free", FunctionDescriptor.ofVoid(A));
         modelMaxTokens = bind(linker, syms, "tl_model_max_tokens", FunctionDescriptor.of(I, A));
         prefill = bind(linker, syms, "tl_prefill_f32", FunctionDescriptor.of(I, A, A, I, A, A));

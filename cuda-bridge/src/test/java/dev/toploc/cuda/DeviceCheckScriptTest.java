@@ -28,11 +28,14 @@ class DeviceCheckScriptTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "device-check.sh --emulator did not finish");
         assertEquals(0, p.exitValue(), out);
-        assertFalse(out.contains("MISMATCH") || out.contains("WRONG") || out.contains("FAILED"), out);
+        assertFalse(out.contains("MISMATCH") || out.contains("WRONG") || out.contains("FAILED") || out.contains("NOT CAUGHT"), out);
         assertTrue(out.contains("device-check: all checks passed"), out);
         long ok = out.lines().filter(l -> l.contains(": ok")).count();
-        // 15 emulator self-checks, the 26 chunks of the bf16 reference vectors, 4 synthetic top-k checks, 3 golden prefills
-        assertEquals(15 + 26 + 4 + 3, ok, "ok lines:\n" + out);
+        // 15 emulator self-checks, the 26 chunks of the bf16 reference vectors, 4 synthetic top-k checks, 3 golden prefills,
+        // the oracle's qwen2 and qwen3 against llama.cpp and their 3 dropped-feature negative controls
+        assertEquals(15 + 26 + 4 + 3 + 2 + 3, ok, "ok lines:\n" + out);
+        assertTrue(out.contains("qwen2-window-layers vs llamacpp.fp32.bin (QKV bias, windows 0,32,32)"), out);
+        assertTrue(out.contains("qwen3 vs llamacpp.fp32.bin, qk-norm dropped (negative control)"), out);
         assertTrue(out.contains("prefill random hidden 256"), out);
     }
 
