@@ -1,6 +1,7 @@
 package dev.toploc.rollouts;
 
 import dev.toploc.ChunkPlan;
+import dev.toploc.Compute;
 import dev.toploc.Commit;
 import dev.toploc.CommitFormatException;
 import dev.toploc.HiddenStates;
@@ -10,6 +11,7 @@ import dev.toploc.Proofs;
 import dev.toploc.VerificationReport;
 import dev.toploc.Verifier;
 import dev.toploc.runtime.ComputeMode;
+import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +35,18 @@ public final class SampleVerifier {
     private SampleVerifier() {
     }
 
-    /** Verifies {@code s}; never throws for bad input (it is a {@link Verdict#BAD_INPUT} result). */
+    /** Verifies {@code s} on the CPU runtime with the default compute context; see {@link #verify(Sample, Settings, Model, InferenceVerifier.PrefillEngine, Compute)}. */
     public static SampleResult verify(Sample s, Settings st, Model model) {
+        return verify(s, st, model, null, Compute.defaults());
+    }
+
+    /**
+     * Verifies {@code s}; never throws for bad input (it is a {@link Verdict#BAD_INPUT} result). As
+     * {@link InferenceVerifier}'s builder takes them: {@code engine} computes the prefill (a GPU; null, or
+     * declining with null, leaves it to the CPU runtime), {@code compute} gives the CPU prefill its threads
+     * and the commit check its threads and top-k device.
+     */
+    public static SampleResult verify(Sample s, Settings st, Model model, InferenceVerifier.PrefillEngine engine, Compute compute) {
         int p = s.prompt().length;
         int n = s.completion().length;
         int vocab = model.config().vocabSize();
@@ -98,7 +110,7 @@ public final class SampleVerifier {
         System.arraycopy(s.prompt(), 0, seq, 0, p);
         System.arraycopy(s.completion(), 0, seq, p, n - 1);
         long t0 = System.nanoTime();
-        HiddenStates states = recompute(model, seq, st.mode());
+        HiddenStates states = recompute(model, seq, st.mode(), engine, compute);
         long t1 = System.nanoTime();
         VerificationReport best = null;
         PositionConvention bestConv = null;
@@ -107,7 +119,7 @@ public final class SampleVerifier {
         for (int i = 0; i < fit.size(); i++) {
             VerificationReport r;
             try {
-                r = check(states, plans.get(i), st, commits);
+                r = check(states, plans.get(i), st, commits, compute);
             } catch (CommitFormatException | InvalidStatesException e) {
                 return SampleResult.badInput(s, layout, commits.size(), fit.get(i).wireName() + ": " + e.getMessage());
             }
@@ -140,17 +152,22 @@ public final class SampleVerifier {
     }
 
     /**
-     * The one call into the runtime's prefill (switch here when InferenceVerifier's builder takes bare claims):
-     * final-norm states of every position of {@code seq}, in the mode's dtype.
+     * The one call into the prefill (switch here when InferenceVerifier's builder takes bare claims): final-norm
+     * states of every position of {@code seq}, in the mode's dtype, from {@code engine} unless it is null or
+     * declines, else from the CPU runtime on {@code compute}.
      */
-    static HiddenStates recompute(Model model, int[] seq, ComputeMode mode) {
-        return Model.toStates(model.prefill(seq, mode), seq.length, model.config().hiddenSize(), mode);
+    static HiddenStates recompute(Model model, int[] seq, ComputeMode mode, InferenceVerifier.PrefillEngine engine, Compute compute) {
+        float[] hidden = engine == null ? null : engine.prefill(model, seq, mode);
+        if (hidden == null) {
+            hidden = model.prefill(seq, mode, compute);
+        }
+        return Model.toStates(hidden, seq.length, model.config().hiddenSize(), mode);
     }
 
     /** The commit check under one plan. */
-    static VerificationReport check(HiddenStates states, ChunkPlan plan, Settings st, List<Commit> commits)
+    static VerificationReport check(HiddenStates states, ChunkPlan plan, Settings st, List<Commit> commits, Compute compute)
             throws CommitFormatException, InvalidStatesException {
-        return Verifier.check(states, plan, st.spec(), commits, st.policy(), st.ties());
+        return Verifier.check(states, plan, st.spec(), commits, st.policy(), st.ties(), compute);
     }
 
     private static String idsProblem(int[] ids, String what, int vocab) {

@@ -5,12 +5,18 @@ import static dev.toploc.rollouts.Fixtures.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.toploc.Compute;
 import dev.toploc.PositionConvention;
+import dev.toploc.internal.TopK;
+import dev.toploc.TopKAccelerator;
+import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,5 +125,51 @@ class SampleVerifierTest {
         SampleResult longer = SampleVerifier.verify(sample(p, bytes(" two"), new byte[0]), auto, tiny);
         assertEquals(Verdict.BAD_INPUT, longer.verdict());
         assertEquals("no commits for a completion of 4 tokens", longer.reason());
+    }
+
+    /** The CPU kernel's top-k, counted: shows the commit check ran on the compute context it was given. */
+    static final class CountingTopK implements TopKAccelerator {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public TopKAccelerator.Result select16(short[] a, int off, int len, int k, int magMask, int nonFinite) {
+            calls.incrementAndGet();
+            return TopK.select16Scalar(a, off, len, k, magMask, nonFinite);
+        }
+
+        @Override
+        public String name() {
+            return "counting scalar top-k";
+        }
+    }
+
+    @Test
+    void theGivenEngine_computesThePrefill_andTheGivenCompute_runsTheCheck() throws Exception {
+        int[] p = bytes(TEXTS[0][0]);
+        int[] c = bytes(TEXTS[0][1]);
+        Sample s = sample(p, c, Fixtures.proofs(tiny, p, c, PositionConvention.PRODUCED, 0));
+        Settings auto = Fixtures.settings(Settings.AUTO);
+        CountingTopK topK = new CountingTopK();
+        Compute compute = Compute.defaults().withThreads(2).withTopK(topK);
+        AtomicInteger engineCalls = new AtomicInteger();
+        InferenceVerifier.PrefillEngine engine = (m, tokens, mode) -> {
+            engineCalls.incrementAndGet();
+            assertSame(tiny, m);
+            assertEquals(p.length + c.length - 1, tokens.length);
+            return m.prefill(tokens, mode, compute);
+        };
+        SampleResult r = SampleVerifier.verify(s, auto, tiny, engine, compute);
+        assertEquals(Verdict.ACCEPT, r.verdict(), r.reason());
+        assertEquals(1, engineCalls.get(), "one prefill serves both conventions");
+        assertTrue(topK.calls.get() > 0, "the commit check's top-k ran on the given context");
+        // negative control: the commits are checked against what the engine computed, so an engine with other
+        // weights (tiny-fortunes-llama-b's states for the same tokens) is rejected though the model given is right
+        SampleResult wrong = SampleVerifier.verify(s, auto, tiny, (m, tokens, mode) -> tinyB.prefill(tokens, mode), compute);
+        assertEquals(Verdict.REJECT, wrong.verdict(), wrong.reason());
+        // an engine that declines leaves the prefill to the CPU runtime; the default context's top-k is the CPU's
+        int before = topK.calls.get();
+        SampleResult declined = SampleVerifier.verify(s, auto, tiny, (m, tokens, mode) -> null, Compute.defaults());
+        assertEquals(Verdict.ACCEPT, declined.verdict(), declined.reason());
+        assertEquals(before, topK.calls.get());
     }
 }

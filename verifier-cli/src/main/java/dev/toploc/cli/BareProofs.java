@@ -18,18 +18,20 @@ import java.nio.file.Path;
 
 /**
  * {@code verify --proofs} without a replay: one sample's bare proofs through the rollouts library's
- * {@link SampleVerifier} (every layout, {@code --positions auto}, counts checked before the prefill).
+ * {@link SampleVerifier} (every layout, {@code --positions auto}, counts checked before the prefill), on the
+ * {@code --device} the command selected (its prefill engine and compute context).
  */
 final class BareProofs {
     private BareProofs() {
     }
 
     static int verify(PrintWriter out, PrintWriter err, Path proofs, String layout, CommitSpec spec, int[] prompt, int[] completion,
-                      Settings partial, Model model, JsonOutcome json) throws Exception {
+                      Settings partial, Model model, Device device, JsonOutcome json) throws Exception {
         byte[] data = Inputs.read(proofs, Proofs.MAX_BYTES, "proofs file");
         Proofs.Layout.fromWireName(layout);   // a usage error before anything is read as proofs
         long t0 = System.nanoTime();
-        SampleResult r = SampleVerifier.verify(new Sample(0, prompt, completion, data, null, null), partial, model);
+        SampleResult r = SampleVerifier.verify(new Sample(0, prompt, completion, data, null, null), partial, model, device.engine(),
+                device.compute());
         double secs = (System.nanoTime() - t0) / 1e9;
         if (json != null) {
             ObjectNode n = ResultJson.sample(r);

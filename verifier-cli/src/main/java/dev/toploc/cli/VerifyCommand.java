@@ -310,13 +310,16 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
         CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
         outcome.stage("model");
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+            if (m == ComputeMode.FP32) {
+                dev.prefillOn(mdl);
+            }
             outcome.stage("policy");
             Policies.Choice chosen = Policies.select(policyFile, model, spec, mdl.identity().configDigest(), mdl.identity().weightsDigest());
             outcome.policy(chosen.policy(), chosen.description());
             err.println("policy: " + Terminal.escape(chosen.description()));
             outcome.stage("verification");
             var settings = BareProofs.settings(spec, proofsLayout, positions, prefillChunk, m, chosen.policy(), ties);
-            return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, json ? outcome : null);
+            return BareProofs.verify(out, err, proofs, proofsLayout, spec, p, c, settings, mdl, dev, json ? outcome : null);
         }
     }
 

@@ -56,6 +56,31 @@ class EmulatedDeviceCliTest {
         assertEquals(Toploc.REJECTED, swapped.code(), swapped.out() + swapped.err());
     }
 
+    /** {@code verify --proofs} (bare proofs, the rollouts library's sample check) honours --device as the attestation path does. */
+    @org.junit.jupiter.api.Tag("slow")
+    @Test
+    void bareProofsOnTheDevice_acceptTheHonestRun_andRejectTheSubstitutedModel() throws Exception {
+        String text = "Q: Is it raining?\nA: Yes, but only on Tuesdays. And on some Fridays, when the moon is out.";
+        int promptRows = 18;
+        Path npy = dir.resolve("bare.npy");
+        CliTest.Run p = run("prefill", "--model", TINY.toString(), "--prompt", text, "--mode", "bf16", "-o", npy.toString());
+        assertEquals(0, p.code(), p.err());
+        CliTest.Run c = run("commit", "--activations", npy.toString(), "--prefill-rows", String.valueOf(promptRows));
+        assertEquals(0, c.code(), c.err());
+        Path proofs = dir.resolve("bare-proofs.txt");
+        Files.writeString(proofs, String.join("\n", CliTest.commitLines(c.out())) + "\n");
+        int[] ids = TokenIds.fromText(text);
+        int[] prompt = java.util.Arrays.copyOf(ids, promptRows);
+        int[] completion = java.util.Arrays.copyOfRange(ids, promptRows, ids.length + 1);   // the token after the dump's last row
+        completion[completion.length - 1] = 'x';
+        for (Path model : new Path[] {TINY, TINY_B}) {
+            CliTest.Run v = run("verify", "--proofs", proofs.toString(), "--prompt-ids", TokenIds.format(prompt), "--completion-ids",
+                    TokenIds.format(completion), "--model", model.toString(), "--prefill-chunk", "--device", "cuda", "--mode", "fp32");
+            assertEquals(model == TINY ? Toploc.ACCEPTED : Toploc.REJECTED, v.code(), v.out() + v.err());
+            assertTrue(v.err().contains("device: fp32 prefill on the GPU"), v.err());
+        }
+    }
+
     @Test
     void prefillOnTheDevice_writesWhatTheCpuWrites_toFp32Rounding() throws Exception {
         Path gpu = dir.resolve("gpu.npy");
