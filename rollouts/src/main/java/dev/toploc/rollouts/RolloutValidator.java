@@ -1,6 +1,8 @@
 package dev.toploc.rollouts;
 
+import dev.toploc.Compute;
 import dev.toploc.Proofs;
+import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,20 +68,30 @@ public final class RolloutValidator {
         return Format.PROOFS;
     }
 
-    /** Validates a Parquet or JSON-lines rollout file. */
+    /** Validates a Parquet or JSON-lines rollout file on the CPU runtime with the default compute context. */
     public static FileResult validate(Path file, Columns columns, Settings settings, Model model) {
+        return validate(file, columns, settings, model, null, Compute.defaults());
+    }
+
+    /**
+     * Validates a Parquet or JSON-lines rollout file, each sample's prefill on {@code engine} (null, or declining:
+     * the CPU runtime) and its checks on {@code compute}, as {@link SampleVerifier#verify(Sample, Settings, Model,
+     * InferenceVerifier.PrefillEngine, Compute)}.
+     */
+    public static FileResult validate(Path file, Columns columns, Settings settings, Model model, InferenceVerifier.PrefillEngine engine,
+                                      Compute compute) {
         String name = file.toString();
         String problem = regularFileProblem(file);
         if (problem != null) {
-            return new Run(name, "unknown", settings, model).finish(problem);
+            return new Run(name, "unknown", settings, model, engine, compute).finish(problem);
         }
         Format f;
         try {
             f = detect(file);
         } catch (IOException e) {
-            return new Run(name, "unknown", settings, model).finish("cannot read: " + e.getMessage());
+            return new Run(name, "unknown", settings, model, engine, compute).finish("cannot read: " + e.getMessage());
         }
-        Run run = new Run(name, f.wireName(), settings, model);
+        Run run = new Run(name, f.wireName(), settings, model, engine, compute);
         try {
             switch (f) {
                 case PARQUET -> ParquetRollouts.read(file, columns, run::accept);
@@ -97,9 +109,15 @@ public final class RolloutValidator {
         return run.finish(null);
     }
 
-    /** Validates a bare proofs file (any {@link Proofs} layout) of one sample whose ids are given. */
+    /** Validates a bare proofs file (any {@link Proofs} layout) of one sample whose ids are given, on the CPU runtime. */
     public static FileResult validateProofs(Path file, int[] prompt, int[] completion, Settings settings, Model model) {
-        Run run = new Run(file.toString(), Format.PROOFS.wireName(), settings, model);
+        return validateProofs(file, prompt, completion, settings, model, null, Compute.defaults());
+    }
+
+    /** As {@link #validateProofs(Path, int[], int[], Settings, Model)}, the prefill on {@code engine} and the checks on {@code compute}. */
+    public static FileResult validateProofs(Path file, int[] prompt, int[] completion, Settings settings, Model model,
+                                            InferenceVerifier.PrefillEngine engine, Compute compute) {
+        Run run = new Run(file.toString(), Format.PROOFS.wireName(), settings, model, engine, compute);
         String problem = regularFileProblem(file);
         if (problem != null) {
             return run.finish(problem);
@@ -118,7 +136,7 @@ public final class RolloutValidator {
 
     /** Validates rows read elsewhere (a Spark partition, an HTTP upload), as one file named {@code name}. */
     public static FileResult validateRows(String name, String format, Iterable<Row> rows, Settings settings, Model model) {
-        Run run = new Run(name, format, settings, model);
+        Run run = new Run(name, format, settings, model, null, Compute.defaults());
         for (Row r : rows) {
             run.accept(r);
         }
@@ -156,6 +174,8 @@ public final class RolloutValidator {
         final String format;
         final Settings settings;
         final Model model;
+        final InferenceVerifier.PrefillEngine engine;
+        final Compute compute;
         final long parameters;
         final List<SampleResult> results = new ArrayList<>();
         final List<Integer> failing = new ArrayList<>();
@@ -163,11 +183,13 @@ public final class RolloutValidator {
         long completionTokens;
         final long started = System.nanoTime();
 
-        Run(String name, String format, Settings settings, Model model) {
+        Run(String name, String format, Settings settings, Model model, InferenceVerifier.PrefillEngine engine, Compute compute) {
             this.name = name;
             this.format = format;
             this.settings = settings;
             this.model = model;
+            this.engine = engine;
+            this.compute = compute;
             this.parameters = ModelFlops.parameters(model.config());
         }
 
@@ -179,7 +201,7 @@ public final class RolloutValidator {
                 Sample s = row.sample();
                 promptTokens += s.prompt().length;
                 completionTokens += s.completion().length;
-                r = SampleVerifier.verify(s, settings, model);
+                r = SampleVerifier.verify(s, settings, model, engine, compute);
             }
             if (r.verdict() != Verdict.ACCEPT) {
                 failing.add(row.index());

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toploc.Compute;
 import dev.toploc.PositionConvention;
 import dev.toploc.runtime.Model;
 import java.io.OutputStream;
@@ -25,6 +26,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.column.page.PageReadStore;
@@ -127,6 +129,25 @@ class RolloutValidatorTest {
         assertEquals(0.6, r.results().get(0).temperature(), 1e-6);
         assertTrue(r.anyRejected());
         assertTrue(r.anyBadInput());
+    }
+
+    @Test
+    void theGivenEngineAndCompute_runEverySamplesPrefillAndCheck() {
+        SampleVerifierTest.CountingTopK topK = new SampleVerifierTest.CountingTopK();
+        Compute compute = Compute.defaults().withThreads(2).withTopK(topK);
+        AtomicInteger engineCalls = new AtomicInteger();
+        FileResult r = RolloutValidator.validate(parquet, Columns.PRIME_RL, auto(), tiny, (m, tokens, mode) -> {
+            engineCalls.incrementAndGet();
+            return m.prefill(tokens, mode, compute);
+        }, compute);
+        assertTheFixtureVerdicts(r);
+        assertEquals(r.results().stream().filter(SampleResult::checked).count(), engineCalls.get(), "one engine prefill per checked sample");
+        assertTrue(topK.calls.get() > 0, "the checks' top-k ran on the given context");
+        // negative control: states from other weights (tiny-fortunes-llama-b's) through the engine reject the honest rows
+        FileResult wrong = RolloutValidator.validate(parquet, Columns.PRIME_RL, auto(), tiny, (m, tokens, mode) -> tinyB.prefill(tokens, mode), compute);
+        for (int honest : new int[] {0, 1, 8}) {
+            assertEquals(Verdict.REJECT, wrong.results().get(honest).verdict(), KINDS[honest]);
+        }
     }
 
     @Test

@@ -92,7 +92,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "fp32", description = "recompute in fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): where the commits' top-k runs")
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill (--engine local)")
     String device;
 
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
@@ -145,12 +145,15 @@ final class ValidateCommand implements Callable<Integer> {
                     show(out, r, r.nanos() / 1e9);
                 }
             } else {
+                if (settings.mode() == ComputeMode.FP32) {
+                    dev.prefillOn(mdl);
+                }
                 for (Path f : files) {
                     long t0 = System.nanoTime();
                     FileResult r = promptIds != null
                             ? RolloutValidator.validateProofs(f, TokenIds.parse(promptIds, "--prompt-ids"), TokenIds.parse(completionIds, "--completion-ids"),
-                                    settings, mdl)
-                            : RolloutValidator.validate(f, columns, settings, mdl);
+                                    settings, mdl, dev.engine(), dev.compute())
+                            : RolloutValidator.validate(f, columns, settings, mdl, dev.engine(), dev.compute());
                     results.add(r);
                     show(out, r, (System.nanoTime() - t0) / 1e9);
                 }

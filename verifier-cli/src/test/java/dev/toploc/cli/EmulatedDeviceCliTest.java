@@ -56,7 +56,7 @@ class EmulatedDeviceCliTest {
         assertEquals(Toploc.REJECTED, swapped.code(), swapped.out() + swapped.err());
     }
 
-    /** {@code verify --proofs} (bare proofs, the rollouts library's sample check) honours --device as the attestation path does. */
+    /** {@code verify --proofs} and {@code validate} (bare proofs, the rollouts library's checks) honour --device as the attestation path does. */
     @org.junit.jupiter.api.Tag("slow")
     @Test
     void bareProofsOnTheDevice_acceptTheHonestRun_andRejectTheSubstitutedModel() throws Exception {
@@ -79,6 +79,11 @@ class EmulatedDeviceCliTest {
             assertEquals(model == TINY ? Toploc.ACCEPTED : Toploc.REJECTED, v.code(), v.out() + v.err());
             assertTrue(v.err().contains("device: fp32 prefill on the GPU"), v.err());
         }
+        // validate, the same sample's file through the rollouts library's file loop
+        CliTest.Run v = run("validate", proofs.toString(), "--prompt-ids", TokenIds.format(prompt), "--completion-ids", TokenIds.format(completion),
+                "--model", TINY.toString(), "--prefill-chunk", "--device", "cuda", "--mode", "fp32");
+        assertEquals(Toploc.ACCEPTED, v.code(), v.out() + v.err());
+        assertTrue(v.err().contains("device: fp32 prefill on the GPU"), v.err());
     }
 
     @Test
