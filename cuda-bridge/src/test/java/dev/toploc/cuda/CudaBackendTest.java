@@ -66,6 +66,49 @@ class CudaBackendTest {
         assertThrows(IllegalArgumentException.class, () -> CudaBackend.select("tpu"));
     }
 
+    /**
+     * A library of another ABI version is refused before any other call (ABI 2's tl_model_create took one argument
+     * fewer: called with this side's descriptor it would read garbage). The library is every tl_ symbol compiled as
+     * a function failing with error 999; negative control: the same library claiming this side's version gets past
+     * the check and fails at the device count instead.
+     */
+    @Test
+    void aLibraryOfAnotherAbiVersion_isRefusedBeforeAnyOtherCall() throws Exception {
+        Assumptions.assumeTrue(DeviceCheckScriptTest.onPath("gcc"), "building the wrong-version library needs gcc");
+        Path dir = Files.createTempDirectory("abi");
+        try {
+            for (int version : new int[] {CudaBackend.ABI - 1, CudaBackend.ABI}) {
+                StringBuilder c = new StringBuilder("int tl_abi_version(void) { return " + version + "; }\n"
+                        + "const char *tl_error_name(int e) { return \"wrongLibraryError\"; }\n");
+                for (String f : new String[] {"tl_versions", "tl_device_count", "tl_device_info", "tl_malloc", "tl_free", "tl_copy_to_device",
+                        "tl_copy_to_host", "tl_copy_on_device", "tl_stream_create", "tl_stream_destroy", "tl_stream_synchronize", "tl_topk16",
+                        "tl_topk16_device", "tl_model_create", "tl_model_free", "tl_model_max_tokens", "tl_prefill_f32"}) {
+                    c.append("int ").append(f).append("(void) { return 999; }\n");
+                }
+                Path src = dir.resolve("v" + version + ".c");
+                Path lib = dir.resolve("libv" + version + ".so");
+                Files.writeString(src, c);
+                Process gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", lib.toString(), src.toString()).inheritIO().start();
+                assertEquals(0, gcc.waitFor());
+                CudaException e = assertThrows(CudaException.class, () -> CudaBackend.open(lib));
+                if (version != CudaBackend.ABI) {
+                    assertEquals("abi", e.errorName());
+                    assertTrue(e.getMessage().endsWith("has ABI version " + version + " (expected " + CudaBackend.ABI + "): rebuild the module"),
+                            e.getMessage());
+                } else {
+                    assertEquals("wrongLibraryError", e.errorName(), e.getMessage());
+                }
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
     @Test
     void aFileThatIsNotTheLibrary_isATypedError() throws Exception {
         Path notALibrary = Files.createTempFile("not-a-library", ".so");
