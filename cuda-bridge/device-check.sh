@@ -55,7 +55,7 @@ for seq in seq1 seq2 seq3; do
 done
 # config fields, then each layer's window (transformers' Qwen2 rule: layers from max_window_layers on slide)
 oracle_cfg='import json, sys; c = json.load(open(sys.argv[1])); L = c["num_hidden_layers"]
-w = c.get("sliding_window") or 0 if c.get("use_sliding_window") else 0
+w = (c.get("sliding_window") or 0) if c.get("use_sliding_window") else 0
 print(c["hidden_size"], c["intermediate_size"], L, c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"], c["vocab_size"],
       c["rope_theta"], c["rms_norm_eps"], ",".join(str(w if l >= c.get("max_window_layers", 0) else 0) for l in range(L)) if w else "-")'
 for case in qwen2-window-layers:bias,window qwen3:qk-norm; do
@@ -63,8 +63,8 @@ for case in qwen2-window-layers:bias,window qwen3:qk-norm; do
   set -- $(python3 -c "$oracle_cfg" "$dir/config.json")
   python3 -c "import json, sys; print(' '.join(map(str, json.load(open(sys.argv[1]))['ids'])))" "$dir/golden.json" > "$out/oracle.tokens"
   "$out/check_prefill" golden "$dir/model.safetensors" "${@:1:9}" "$out/oracle.tokens" "$dir/llamacpp.fp32.bin" "${10}" || status=1
-  for drop in ${case#*:}; do drop=${drop//,/ }; done
-  for d in $drop; do
+  drops=${case#*:}
+  for d in ${drops//,/ }; do
     "$out/check_prefill" golden "$dir/model.safetensors" "${@:1:9}" "$out/oracle.tokens" "$dir/llamacpp.fp32.bin" "${10}" "$d" || status=1
   done
 done
