@@ -333,8 +333,8 @@ public final class Model implements AutoCloseable {
                 if (quant.method() == Quantization.Method.FP8_BLOCK && !e.dtype().startsWith("F8")) {
                     return plain(name, rows, cols);      // fp8 checkpoints keep some Linear layers (routers, lm_head) in bf16 unlisted
                 }
-                throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " but quantization_config "
-                        + (quant.method() == Quantization.Method.FP8_BLOCK ? "" : "targets module '" + module + "' for ") + "FP8 (expected F8_E4M3)");
+                throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " (expected F8_E4M3: quantization_config "
+                        + "quantizes module '" + module + "' to FP8 e4m3)");
             }
             long gr = (rows + (long) s.blockRows() - 1) / s.blockRows();
             long gc = (cols + (long) s.blockCols() - 1) / s.blockCols();
