@@ -355,10 +355,11 @@ public final class Model implements AutoCloseable {
             if (!sc.dtype().equals("F32") && !sc.dtype().equals("BF16") && !sc.dtype().equals("F16")) {
                 throw new ModelFormatException("tensor '" + s.scaleName() + "' has dtype " + sc.dtype() + " (expected F32, BF16 or F16 scales)");
             }
-            int n = (int) (gr * gc);    // at most rows x cols, both bounded by config.json
-            float[] v = new float[n];
-            new Weight(sc.data(), Weight.Kind.valueOf(sc.dtype()), 1, n).row(0, v, 0);
             try {
+                // widened onto the heap: at most rows x cols values (1 x 1 blocks), bounded before the allocation
+                int n = Sizes.arrayLength("the scales '" + s.scaleName() + "'", 4, gr, gc);
+                float[] v = new float[n];
+                new Weight(sc.data(), Weight.Kind.valueOf(sc.dtype()), 1, n).row(0, v, 0);
                 return Weight.fp8(e.data(), rows, cols, new Weight.Fp8Scales(v, s.blockRows(), s.blockCols(), (int) gc, 0));
             } catch (IllegalArgumentException x) {
                 throw new ModelFormatException("tensor '" + name + "' with scales '" + s.scaleName() + "': " + x.getMessage(), x);
