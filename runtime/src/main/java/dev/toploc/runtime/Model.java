@@ -37,7 +37,8 @@ import java.util.TreeSet;
  * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Phi-3, Gemma 2/3) loaded from a HuggingFace folder, and its forward pass.
  *
  * <p>Weights stay memory-mapped in their stored format (bf16, fp16, fp32, or FP8 e4m3 with block, channel or
- * tensor scales: {@link Quantization}) and are widened (fp8: dequantized) as the kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
+ * tensor scales: {@link Quantization}) and are widened (fp8: dequantized) as the kernels read them; only a
+ * compute mode that needs them rounded to another dtype (fp16 compute on bf16 weights, bf16 compute on fp8
  * weights, say) materializes a rounded copy, cached per mode unless layers are streamed.
  *
  * <p>Usage:
@@ -331,7 +332,7 @@ public final class Model implements AutoCloseable {
             }
             if (!fp8) {
                 if (quant.method() == Quantization.Method.FP8_BLOCK && !e.dtype().startsWith("F8")) {
-                    return plain(name, rows, cols);      // fp8 checkpoints keep some Linear layers (routers, lm_head) in bf16 unlisted
+                    return plain(name, rows, cols);      // fp8 checkpoints keep some Linear layers (MoE routers) in bf16 without listing them
                 }
                 throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " (expected F8_E4M3: quantization_config "
                         + "quantizes module '" + module + "' to FP8 e4m3)");
