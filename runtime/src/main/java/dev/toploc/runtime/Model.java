@@ -284,7 +284,11 @@ public final class Model implements AutoCloseable {
     }
 
     /** Looks tensors up with the errors a user can act on. */
-    private record Loader(Map<String, Safetensors.Entry> tensors, List<Path> files, Quantization quant) {
+    private record Loader(Map<String, Safetensors.Entry> tensors, List<Path> files, Quantization quant, Quantization.Matcher schemes) {
+        Loader(Map<String, Safetensors.Entry> tensors, List<Path> files, Quantization quant) {
+            this(tensors, files, quant, quant == null ? null : quant.matcher());
+        }
+
         Safetensors.Entry entry(String name, long... shape) throws ModelFormatException {
             Safetensors.Entry e = located(name, shape);
             if (!e.dtype().equals("BF16") && !e.dtype().equals("F16") && !e.dtype().equals("F32")) {
@@ -319,7 +323,7 @@ public final class Model implements AutoCloseable {
         Weight matrix(String name, int rows, int cols) throws ModelFormatException {
             Safetensors.Entry e = located(name, rows, cols);
             String module = name.substring(0, name.length() - ".weight".length());
-            Quantization.Scheme s = quant == null ? null : quant.scheme(module, rows, cols);
+            Quantization.Scheme s = quant == null ? null : schemes.scheme(module, rows, cols);
             boolean fp8 = e.dtype().equals("F8_E4M3");
             if (s == null || !s.quantized()) {
                 if (fp8) {

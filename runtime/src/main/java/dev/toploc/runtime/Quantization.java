@@ -79,42 +79,117 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
         groups = List.copyOf(groups);
     }
 
-    /** {@code module}'s scheme: not quantized (ignored, or not a target) or fp8 with where its scales lie. */
-    public Scheme scheme(String module, int rows, int cols) {
-        if (method == Method.FP8_BLOCK) {
-            String starred = module.replaceAll("\\d+", "*");
+    /** Matches module names against this config, for one model load: the patterns compiled once, matching work bounded. */
+    public Matcher matcher() {
+        return new Matcher();
+    }
+
+    /**
+     * Decides each module's {@link Scheme}. {@code re:} patterns come from an untrusted config: every character a
+     * pattern reads is counted against {@link #MATCH_BUDGET} per match and {@link #TOTAL_BUDGET} per load, so a
+     * pattern that backtracks exponentially is refused instead of hanging the verifier.
+     */
+    public final class Matcher {
+        private final List<Pattern> skip = new ArrayList<>();
+        private final List<List<Pattern>> targets = new ArrayList<>();
+        private final long[] total = {TOTAL_BUDGET};
+
+        private Matcher() {
             for (String k : notConvert) {
-                if (module.contains(k) || starred.contains(k)) {
+                skip.add(method == Method.FP8_BLOCK ? null : compile(k));
+            }
+            for (Group g : groups) {
+                List<Pattern> t = new ArrayList<>();
+                for (String x : g.targets()) {
+                    t.add(compile(x));
+                }
+                targets.add(t);
+            }
+        }
+
+        private static Pattern compile(String target) {
+            return target.startsWith("re:") ? Pattern.compile(target.substring(3)) : null;
+        }
+
+        /** {@code module}'s scheme (its name without {@code .weight}): not quantized (ignored, or not a target) or fp8 with where its scales lie. */
+        public Scheme scheme(String module, int rows, int cols) throws ModelFormatException {
+            if (method == Method.FP8_BLOCK) {
+                String starred = module.replaceAll("\\d+", "*");
+                for (String k : notConvert) {
+                    if (module.contains(k) || starred.contains(k)) {
+                        return new Scheme(false, null, 0, 0);
+                    }
+                }
+                return new Scheme(true, module + ".weight_scale_inv", blockRows, blockCols);
+            }
+            for (int i = 0; i < notConvert.size(); i++) {
+                if (matches(module, notConvert.get(i), skip.get(i))) {
                     return new Scheme(false, null, 0, 0);
                 }
             }
-            return new Scheme(true, module + ".weight_scale_inv", blockRows, blockCols);
-        }
-        for (String ign : notConvert) {
-            if (matches(module, ign)) {
-                return new Scheme(false, null, 0, 0);
-            }
-        }
-        for (Group g : groups) {
-            for (String t : g.targets()) {
-                if (matches(module, t)) {
-                    return switch (g.strategy()) {
-                        case TENSOR -> new Scheme(true, module + ".weight_scale", rows, cols);
-                        case CHANNEL -> new Scheme(true, module + ".weight_scale", 1, cols);
-                        case BLOCK -> new Scheme(true, module + ".weight_scale", g.blockRows(), g.blockCols());
-                    };
+            for (int gi = 0; gi < groups.size(); gi++) {
+                Group g = groups.get(gi);
+                for (int i = 0; i < g.targets().size(); i++) {
+                    if (matches(module, g.targets().get(i), targets.get(gi).get(i))) {
+                        return switch (g.strategy()) {
+                            case TENSOR -> new Scheme(true, module + ".weight_scale", rows, cols);
+                            case CHANNEL -> new Scheme(true, module + ".weight_scale", 1, cols);
+                            case BLOCK -> new Scheme(true, module + ".weight_scale", g.blockRows(), g.blockCols());
+                        };
+                    }
                 }
             }
+            return new Scheme(false, null, 0, 0);
         }
-        return new Scheme(false, null, 0, 0);
+
+        /** compressed-tensors' target matching; every matrix the runtime reads is a {@code Linear}. */
+        private boolean matches(String module, String target, Pattern p) throws ModelFormatException {
+            if (p == null) {
+                return target.equals("Linear") || target.equals(module);
+            }
+            long[] one = {MATCH_BUDGET};
+            try {
+                return p.matcher(new Counted(module, one, total)).lookingAt();
+            } catch (IllegalStateException e) {
+                throw new ModelFormatException("config.json: quantization_config pattern '" + target + "' needs more than "
+                        + (one[0] < 0 ? MATCH_BUDGET + " steps to match '" + module + "'" : TOTAL_BUDGET + " steps to match the module names")
+                        + " (expected simple patterns)");
+            }
+        }
     }
 
-    /** compressed-tensors' target matching; every matrix the runtime reads is a {@code Linear}. */
-    private static boolean matches(String module, String target) {
-        if (target.startsWith("re:")) {
-            return Pattern.compile(target.substring(3)).matcher(module).lookingAt();
+    /**
+     * The characters one {@code re:} match may read (real patterns read a few hundred), and all matches of a load
+     * together (a 36K-module MoE with ten patterns needs ~10^8): a pattern that backtracks exponentially is
+     * refused within a second, many patterns on many modules within tens of seconds.
+     */
+    static final long MATCH_BUDGET = 100_000;
+    static final long TOTAL_BUDGET = 500_000_000;
+
+    /** A string whose reads count down a match's budget and the load's. */
+    private record Counted(String s, long[] budget, long[] total) implements CharSequence {
+        @Override
+        public char charAt(int i) {
+            if (--budget[0] < 0 | --total[0] < 0) {
+                throw new IllegalStateException("pattern budget spent");
+            }
+            return s.charAt(i);
         }
-        return target.equals("Linear") || target.equals(module);
+
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int a, int b) {
+            return new Counted(s.substring(a, b), budget, total);
+        }
+
+        @Override
+        public String toString() {
+            return s;
+        }
     }
 
     private static final Set<String> FP8_KEYS = Set.of("quant_method", "fmt", "activation_scheme", "weight_block_size",
@@ -123,6 +198,9 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
             "global_compression_ratio", "kv_cache_scheme", "sparsity_config", "transform_config", "version", "provider");
     private static final Set<String> GROUP_KEYS = Set.of("targets", "weights", "input_activations", "output_activations", "format");
     private static final Set<String> FORMATS = Set.of("float-quantized", "naive-quantized");
+
+    /** The most entries of a module list (ignore lists of real checkpoints have up to a few hundred). */
+    static final int MAX_NAMES = 1024;
 
     /** The largest block side accepted (real checkpoints use 128). */
     static final int MAX_BLOCK = ModelConfig.MAX_DIM;
@@ -190,7 +268,7 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
         if (a == null || a.isNull()) {
             return out;
         }
-        if (!a.isArray() || a.size() > 100_000) {
+        if (!a.isArray() || a.size() > MAX_NAMES) {
             throw new ModelFormatException(at + " is " + a.getNodeType() + (a.isArray() ? " of " + a.size() : "") + " (expected a list of module names)");
         }
         for (JsonNode x : a) {
