@@ -239,7 +239,7 @@ public final class Weight {
      * boundary are read one by one ({@link #get}), with the same operations.
      */
     private FloatVector loadFp8(long i) {
-        int r = (int) (i / cols);
+        int r = i <= Integer.MAX_VALUE ? (int) i / cols : (int) (i / cols);    // a 32-bit division where it can be
         int c = (int) (i - (long) r * cols);
         int L = FS.length();
         if (c % scales.blockCols() + L > scales.blockCols() || c + L > cols) {
