@@ -289,14 +289,13 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
 
     private static Quantization compressedTensors(JsonNode q, String at) throws ModelFormatException {
         knownKeys(q, CT_KEYS, at);
-        for (String k : List.of("kv_cache_scheme", "transform_config")) {
-            if (q.hasNonNull(k)) {
-                throw new ModelFormatException(at + "." + k + " is not supported (expected null: the runtime applies no " + k.replace('_', ' ') + ")");
+        // recent llm-compressor writes "sparsity_config": {} and "transform_config": {} when there are none
+        for (String k : List.of("kv_cache_scheme", "transform_config", "sparsity_config")) {
+            JsonNode v = q.get(k);
+            if (v != null && !v.isNull() && !(v.isObject() && v.isEmpty())) {
+                throw new ModelFormatException(at + "." + k + " is not supported (expected null or {}: the runtime applies no "
+                        + k.replace("_config", "").replace("_scheme", "").replace('_', ' ') + ")");
             }
-        }
-        JsonNode sp = q.get("sparsity_config");
-        if (sp != null && !sp.isNull() && !sp.isEmpty()) {
-            throw new ModelFormatException(at + ".sparsity_config is not supported (expected null or {}: dense weights)");
         }
         String topFormat = q.path("format").asText("");
         JsonNode groups = q.get("config_groups");

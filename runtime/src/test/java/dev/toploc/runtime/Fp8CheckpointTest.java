@@ -1,5 +1,6 @@
 package dev.toploc.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,41 @@ class Fp8CheckpointTest {
         Model.load(variant(BLOCK, c -> { }, b -> { })).close();
     }
 
+    static Quantization parse(String quantizationConfig) throws ModelFormatException {
+        String cfg = "{\"model_type\": \"qwen3\", \"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 2, "
+                + "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 32, \"vocab_size\": 320, "
+                + "\"quantization_config\": " + quantizationConfig + "}";
+        return ModelConfig.parse(cfg.getBytes(StandardCharsets.UTF_8), "config.json").quantization();
+    }
+
+    @Test
+    void theFieldSetsRealCheckpointsShip_parse_andMatchAsTheirToolsDo() throws Exception {
+        // DeepSeek-V3 / Qwen3-FP8
+        Quantization fp8 = parse("{\"activation_scheme\": \"dynamic\", \"fmt\": \"e4m3\", \"quant_method\": \"fp8\", "
+                + "\"weight_block_size\": [128, 128], \"modules_to_not_convert\": [\"model.layers.*.mlp.gate\"]}");
+        Quantization.Matcher m = fp8.matcher();
+        assertTrue(m.scheme("model.layers.3.self_attn.q_proj", 256, 64).quantized());
+        assertTrue(m.scheme("model.layers.3.self_attn.q_proj", 256, 64).scaleName().equals("model.layers.3.self_attn.q_proj.weight_scale_inv"));
+        assertFalse(m.scheme("model.layers.12.mlp.gate", 8, 64).quantized());     // transformers: numbers as *
+        assertFalse(m.scheme("lm_head", 320, 64).quantized());                      // always, as transformers adds it
+        // llm-compressor FP8-dynamic (all the fields it writes, observer settings and empty sparsity/transform configs included)
+        String act = "{\"actorder\": null, \"block_structure\": null, \"dynamic\": true, \"group_size\": null, \"num_bits\": 8, "
+                + "\"observer\": null, \"observer_kwargs\": {}, \"strategy\": \"token\", \"symmetric\": true, \"type\": \"float\"}";
+        String w = "{\"actorder\": null, \"block_structure\": null, \"dynamic\": false, \"group_size\": null, \"num_bits\": 8, "
+                + "\"observer\": \"minmax\", \"observer_kwargs\": {}, \"scale_dtype\": null, \"strategy\": \"channel\", \"symmetric\": true, "
+                + "\"type\": \"float\", \"zp_dtype\": null}";
+        Quantization ct = parse("{\"config_groups\": {\"group_0\": {\"input_activations\": " + act + ", \"output_activations\": null, "
+                + "\"targets\": [\"Linear\"], \"weights\": " + w + "}}, \"format\": \"float-quantized\", \"global_compression_ratio\": null, "
+                + "\"ignore\": [\"lm_head\", \"re:.*mlp\\\\.gate$\"], \"kv_cache_scheme\": null, \"quant_method\": \"compressed-tensors\", "
+                + "\"quantization_status\": \"compressed\", \"sparsity_config\": {}, \"transform_config\": {}, \"version\": \"0.12.2\"}");
+        Quantization.Matcher c = ct.matcher();
+        Quantization.Scheme q = c.scheme("model.layers.0.self_attn.q_proj", 128, 64);
+        assertTrue(q.quantized() && q.blockRows() == 1 && q.blockCols() == 64 && q.scaleName().equals("model.layers.0.self_attn.q_proj.weight_scale"));
+        assertFalse(c.scheme("lm_head", 320, 64).quantized());
+        assertFalse(c.scheme("model.layers.1.mlp.gate", 8, 64).quantized());
+        assertTrue(c.scheme("model.layers.1.mlp.gate_proj", 128, 64).quantized());    // re.match: "gate$" does not end "gate_proj"
+    }
+
     @Test
     void blockScaled_refusesWhatItCannotComputeExactly() throws Exception {
         refused(BLOCK, c -> q(c).put("quant_method", "gptq"), "quant_method 'gptq' is not supported", "expected fp8");
@@ -137,6 +173,8 @@ class Fp8CheckpointTest {
         refused(CT, c -> ((ObjectNode) group(c, 1).get("weights")).put("symmetric", false), "expected symmetric");
         refused(CT, c -> q(c).put("format", "pack-quantized"), "format 'pack-quantized' is not supported");
         refused(CT, c -> q(c).putObject("kv_cache_scheme").put("num_bits", 8), "kv_cache_scheme is not supported");
+        refused(CT, c -> q(c).putObject("transform_config").putObject("config_groups"), "transform_config is not supported");
+        refused(CT, c -> q(c).putObject("sparsity_config").put("format", "sparse-24-bitmask"), "sparsity_config is not supported");
         refused(CT, c -> group(c, 0).putObject("output_activations").put("num_bits", 8), "output_activations is not supported");
         refused(CT, c -> group(c, 0).putArray("targets").add("LlamaDecoderLayer"), "targets has the class 'LlamaDecoderLayer'");
         refused(CT, c -> group(c, 0).putArray("targets").add("re:(unclosed"), "does not compile");
