@@ -90,6 +90,15 @@ public final class Weight {
     final int cols;
     /** fp8 only, else null. */
     final Fp8Scales scales;
+    /**
+     * fp8 only: the scale index of each row's first block ({@code rowBase[r] + c / blockCols} is element
+     * (r, c)'s), {@code log2(blockCols)} when that is a power of two (31 when a block spans the row, else -1),
+     * and {@code 1.0 / cols}: the
+     * kernels' hot path finds row, column and scale without an integer division.
+     */
+    private final int[] rowBase;
+    private final int colShift;
+    private final double invCols;
 
     public Weight(MemorySegment seg, Kind kind, int rows, int cols) {
         this(seg, kind, rows, cols, null);
@@ -127,6 +136,20 @@ public final class Weight {
         this.rows = rows;
         this.cols = cols;
         this.scales = scales;
+        if (scales != null) {
+            rowBase = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                rowBase[r] = ((r + scales.firstRow()) / scales.blockRows()) * scales.gridCols();
+            }
+            // a block as wide as the matrix (per channel, per tensor): every column in block column 0
+            colShift = scales.blockCols() >= cols ? 31
+                    : Integer.bitCount(scales.blockCols()) == 1 ? Integer.numberOfTrailingZeros(scales.blockCols()) : -1;
+            invCols = 1.0 / cols;
+        } else {
+            rowBase = null;
+            colShift = -1;
+            invCols = 0;
+        }
     }
 
     /**
@@ -172,8 +195,18 @@ public final class Weight {
 
     /** The scale of element (r, c) of an fp8 matrix. */
     private float scale(int r, int c) {
-        Fp8Scales s = scales;
-        return s.values()[((r + s.firstRow()) / s.blockRows()) * s.gridCols() + c / s.blockCols()];
+        return scales.values()[rowBase[r] + (colShift >= 0 ? c >>> colShift : c / scales.blockCols())];
+    }
+
+    /** {@code i / cols} (element {@code i}'s row): a double product, corrected to the exact quotient. */
+    private int rowOf(long i) {
+        long r = (long) (i * invCols);
+        if (r * cols > i) {
+            r--;
+        } else if ((r + 1) * cols <= i) {
+            r++;
+        }
+        return (int) r;
     }
 
     /** A heap fp32 matrix (for weights rounded to another dtype, or made by tests). */
@@ -203,7 +236,10 @@ public final class Weight {
             case BF16 -> Float.intBitsToFloat((seg.getAtIndex(SHORT_LE, i) & 0xFFFF) << 16);
             case F16 -> Float.float16ToFloat(seg.getAtIndex(SHORT_LE, i));
             case F32 -> seg.getAtIndex(FLOAT_LE, i);
-            case F8_E4M3 -> e4m3(seg.get(ValueLayout.JAVA_BYTE, i)) * scale((int) (i / cols), (int) (i % cols));
+            case F8_E4M3 -> {
+                int r = rowOf(i);
+                yield e4m3(seg.get(ValueLayout.JAVA_BYTE, i)) * scale(r, (int) (i - (long) r * cols));
+            }
         };
     }
 
@@ -239,10 +275,11 @@ public final class Weight {
      * boundary are read one by one ({@link #get}), with the same operations.
      */
     private FloatVector loadFp8(long i) {
-        int r = i <= Integer.MAX_VALUE ? (int) i / cols : (int) (i / cols);    // a 32-bit division where it can be
+        int r = rowOf(i);
         int c = (int) (i - (long) r * cols);
         int L = FS.length();
-        if (c % scales.blockCols() + L > scales.blockCols() || c + L > cols) {
+        int inBlock = colShift == 31 ? c : colShift >= 0 ? c & (scales.blockCols() - 1) : c % scales.blockCols();
+        if (inBlock + L > scales.blockCols() || c + L > cols) {
             float[] v = new float[L];
             for (int j = 0; j < L; j++) {
                 v[j] = get(i + j);
