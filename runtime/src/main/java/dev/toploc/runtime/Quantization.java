@@ -201,6 +201,8 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
 
     /** The most entries of a module list (ignore lists of real checkpoints have up to a few hundred). */
     static final int MAX_NAMES = 1024;
+    /** The longest module name or pattern accepted (real ones have under 200 characters; a bound keeps regex compilation shallow). */
+    static final int MAX_NAME = 1000;
 
     /** The largest block side accepted (real checkpoints use 128). */
     static final int MAX_BLOCK = ModelConfig.MAX_DIM;
@@ -272,8 +274,9 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
             throw new ModelFormatException(at + " is " + a.getNodeType() + (a.isArray() ? " of " + a.size() : "") + " (expected a list of module names)");
         }
         for (JsonNode x : a) {
-            if (!x.isTextual() || x.asText().isEmpty()) {
-                throw new ModelFormatException(at + " has " + x + " (expected non-empty module names)");
+            if (!x.isTextual() || x.asText().isEmpty() || x.asText().length() > MAX_NAME) {
+                throw new ModelFormatException(at + " has " + (x.isTextual() && x.asText().length() > MAX_NAME ? "a name of " + x.asText().length()
+                        + " characters" : x) + " (expected non-empty module names or patterns of at most " + MAX_NAME + " characters)");
             }
             if (x.asText().startsWith("re:")) {
                 try {
