@@ -93,8 +93,7 @@ public final class Weight {
     /**
      * fp8 only: the scale index of each row's first block ({@code rowBase[r] + c / blockCols} is element
      * (r, c)'s), {@code log2(blockCols)} when that is a power of two (31 when a block spans the row, else -1),
-     * and {@code 1.0 / cols}: the
-     * kernels' hot path finds row, column and scale without an integer division.
+     * and {@code 1.0 / cols}: the kernels' hot path finds row, column and scale without an integer division.
      */
     private final int[] rowBase;
     private final int colShift;
@@ -279,7 +278,8 @@ public final class Weight {
         int c = (int) (i - (long) r * cols);
         int L = FS.length();
         int inBlock = colShift == 31 ? c : colShift >= 0 ? c & (scales.blockCols() - 1) : c % scales.blockCols();
-        if (inBlock + L > scales.blockCols() || c + L > cols) {
+        // (with 128-bit vectors the narrowest byte vector holds 8 bytes, more than the 4 lanes: not past the end)
+        if (inBlock + L > scales.blockCols() || c + L > cols || i + BS.length() > seg.byteSize()) {
             float[] v = new float[L];
             for (int j = 0; j < L; j++) {
                 v[j] = get(i + j);
