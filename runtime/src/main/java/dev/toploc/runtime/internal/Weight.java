@@ -98,6 +98,8 @@ public final class Weight {
     private final int[] rowBase;
     private final int colShift;
     private final double invCols;
+    /** fp8: a lane-aligned load within a row sees one scale (blocks a multiple of the lane count wide, or spanning the row). */
+    private final boolean oneScalePerLoad;
 
     public Weight(MemorySegment seg, Kind kind, int rows, int cols) {
         this(seg, kind, rows, cols, null);
@@ -144,10 +146,12 @@ public final class Weight {
             colShift = scales.blockCols() >= cols ? 31
                     : Integer.bitCount(scales.blockCols()) == 1 ? Integer.numberOfTrailingZeros(scales.blockCols()) : -1;
             invCols = 1.0 / cols;
+            oneScalePerLoad = scales.blockCols() >= cols || scales.blockCols() % FS.length() == 0;
         } else {
             rowBase = null;
             colShift = -1;
             invCols = 0;
+            oneScalePerLoad = false;
         }
     }
 
@@ -268,27 +272,29 @@ public final class Weight {
     }
 
     /**
-     * The fp8 lanes from element {@code i}: decoded as {@link #e4m3} does, each times its block's scale. The
-     * kernels load within a row from a multiple of the lane count, so where the block width is a multiple of
-     * it (128 is, for every vector width) all lanes share one scale; otherwise lanes that straddle a block
-     * boundary are read one by one ({@link #get}), with the same operations.
+     * The fp8 lanes from element {@code i}: decoded as {@link #e4m3} does, times the block's scale. The kernels
+     * load within a row from a multiple of the lane count, so where the block width is a multiple of it (128 is,
+     * for every vector width) or spans the row, all lanes share one scale. Any other load (lanes straddling a
+     * block boundary) reads the lanes one by one ({@link #get}), with the same operations. Kept small (the slow
+     * path in its own method) so that the JIT inlines it into the kernels and the vectors stay in registers.
      */
     private FloatVector loadFp8(long i) {
         int r = rowOf(i);
         int c = (int) (i - (long) r * cols);
-        int L = FS.length();
-        int inBlock = colShift == 31 ? c : colShift >= 0 ? c & (scales.blockCols() - 1) : c % scales.blockCols();
-        // (with 128-bit vectors the narrowest byte vector holds 8 bytes, more than the 4 lanes: not past the end)
-        if (inBlock + L > scales.blockCols() || c + L > cols || i + BS.length() > seg.byteSize()) {
-            float[] v = new float[L];
-            for (int j = 0; j < L; j++) {
-                v[j] = get(i + j);
-            }
-            return FloatVector.fromArray(FS, v, 0);
+        if (!oneScalePerLoad || (c & (FS.length() - 1)) != 0 || c + FS.length() > cols || i + BS.length() > seg.byteSize()) {
+            return loadFp8Lanes(i);
         }
         IntVector b = (IntVector) ByteVector.fromMemorySegment(BS, seg, i, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IS, 0);
         IntVector sign = b.and(0x80).lanewise(VectorOperators.LSHL, 24);
         FloatVector mag = b.and(0x7F).lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(F8_MAGIC);
         return mag.reinterpretAsInts().or(sign).reinterpretAsFloats().mul(scale(r, c));
+    }
+
+    private FloatVector loadFp8Lanes(long i) {
+        float[] v = new float[FS.length()];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = get(i + j);
+        }
+        return FloatVector.fromArray(FS, v, 0);
     }
 }
