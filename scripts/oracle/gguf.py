@@ -33,7 +33,8 @@ A dummy SentencePiece vocabulary is written (node-llama-cpp needs a tokenizer to
 byte tokens, 256/257 <s> and </s>, the rest <tN>; only ids are ever evaluated.
 
 qwen2 with use_sliding_window -> 'granite_swa' (see the comment in convert), q/k rows and biases permuted.
-`drop` names deliberately wrong conversions (negative controls): 'unit_offset' stores Gemma's norm weights
+An FP8 folder is converted from its dequantized weights (fp8.py); its `drop`s fp8_scales_ignored and
+fp8_scales_shifted dequantize it wrongly. `drop` names deliberately wrong conversions (negative controls): 'unit_offset' stores Gemma's norm weights
 without the + 1; 'embed_scale' divides the embeddings by sqrt(hidden) (cancelling Gemma's scale); 'swa' leaves the sliding window out;
 'gate_up_order' swaps phi3's gate and up halves; 'kv_order' swaps phi3's k and v rows; 'qk_norm' converts a qwen3 folder as 'llama'
 (q/k rows permuted; llama.cpp's qwen3 graph requires the norms, and its llama graph is the same without them).
@@ -102,7 +103,7 @@ GGUF_ARCH = {"llama": "llama", "mixtral": "llama", "qwen2": "qwen2", "qwen3": "q
 
 
 def convert(folder, out, drop=(), positions=0):
-    cfg, t = hf.load(folder)
+    cfg, t = hf.load(folder, drop)
     mt = cfg["model_type"]
     if mt not in GGUF_ARCH:
         raise SystemExit(f"model_type {mt}: no GGUF mapping in this converter")

@@ -32,6 +32,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import fp8  # noqa: E402
 import gguf  # noqa: E402
 import hf  # noqa: E402
 import ref64  # noqa: E402
@@ -112,6 +113,20 @@ CASES = {
                 "no-global-rope-scaling": {"config": {"rope_local_base_freq": 10000.0, "rope_scaling": None}}},
                "Gemma 3 1B's layout: q/k (1+w) norms, 5 windowed layers (window 32, rope base 1e4) to 1 global "
                "(rope base 1e6, linear scaling 8), MQA 4/1"),
+    # FP8 checkpoints: a random bf16 model quantized by fp8.py (kw "fp8": layout, scale dtype); llama.cpp runs the
+    # float32 dequantized weights, so the runtime must dequantize exactly (fp8 x scale, one float32 rounding)
+    "llama-fp8-block": ("llama", dict(hidden=256, inter=320, layers=2, heads=8, kv_heads=4, head_dim=32, seed=42,
+                                      fp8=("block", "F32")),
+                        {"scales-ignored": {"drop": ["fp8_scales_ignored"]},
+                         "scales-of-the-next-block": {"drop": ["fp8_scales_shifted"]}},
+                        "quant_method fp8 (DeepSeek-V3 / Qwen3-FP8 layout): e4m3 projections with F32 weight_scale_inv per "
+                        "128 x 128 block; hidden 256 (2 block columns), MLP 320 (a partial block row and column)"),
+    "qwen3-fp8-ct": ("qwen3", dict(hidden=64, inter=128, layers=2, heads=4, kv_heads=2, head_dim=32, rope_theta=1000000.0,
+                                   rms_eps=1e-6, seed=43, fp8=("ct", "BF16")),
+                     {"scales-ignored": {"drop": ["fp8_scales_ignored"]},
+                      "scales-of-the-next-row": {"drop": ["fp8_scales_shifted"]}},
+                     "compressed-tensors float-quantized: attention e4m3 with one BF16 weight_scale per tensor, MLP one per "
+                     "channel (row), dynamic per-token activations declared, lm_head ignored; qwen3 q/k norms"),
 }
 
 
@@ -150,7 +165,11 @@ def per_pos(ref, h):
 def make(case, work):
     arch, kw, negs, note = CASES[case]
     folder = os.path.join(REPO, "test-vectors", "oracle", case)
+    kw = dict(kw)
+    quant = kw.pop("fp8", None)
     cfg = hf.random_model(folder, arch, **kw)
+    if quant:
+        cfg = fp8.quantize_folder(folder, quant[0], quant[1])
     ids = ids_of(case, cfg)
     untied = not cfg.get("tie_word_embeddings")
     h = llama_states(folder, work, case, ids, cfg["hidden_size"], zero_rows=untied)

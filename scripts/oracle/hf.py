@@ -57,9 +57,13 @@ def read_safetensors(path):
     return out
 
 
-def load(folder):
+def load(folder, drop=()):
+    """config and name -> float32 tensors; an FP8 folder (quantization_config) is dequantized by fp8.py."""
     with open(os.path.join(folder, "config.json")) as f:
         cfg = json.load(f)
+    if cfg.get("quantization_config"):
+        import fp8
+        return cfg, fp8.dequantize(folder, cfg, drop)
     return cfg, read_safetensors(os.path.join(folder, "model.safetensors"))
 
 

@@ -51,4 +51,25 @@ public record Plan(List<Family> families, List<ComputeMode> verifierModes, Commi
         }
         return new Plan(f, MODES, Claims.SPEC, ThresholdRule.STANDARD);
     }
+
+    /** This plan with {@code family} as its last table. */
+    public Plan with(Family family) {
+        List<Family> f = new ArrayList<>(families);
+        f.add(family);
+        return new Plan(f, verifierModes, spec, rule);
+    }
+
+    /** The name of {@link #qwen3}'s table. */
+    public static final String QWEN3 = "random Qwen3-0.6B widths (q/k norms, 16 x 128 heads over 1024), 2 layers";
+
+    /**
+     * A random model of Qwen3-0.6B's head layout ({@link RandomModel.Shape#qwen3}: per-head q/k RMSNorm, 16 query
+     * heads of 128 over 8 KV heads, so heads x head_dim = 2048 != hidden 1024; tied embeddings) with 2 layers and a
+     * 1024-token vocabulary, and the scenarios that need no trained model: {@code toploc calibrate --qwen3}.
+     */
+    public static Family qwen3(int prompts, int maxTokens) {
+        return new Family(QWEN3, new Family.ModelSource.Random("qwen3-2l", RandomModel.Shape.qwen3(2, 1024), "BF16", 31),
+                new Family.ModelSource.Random("qwen3-2l-other-seed", RandomModel.Shape.qwen3(2, 1024), "BF16", 32), prompts, maxTokens,
+                Scenario.standard(false));
+    }
 }

@@ -36,8 +36,9 @@ import java.util.TreeSet;
 /**
  * A Llama-family model (Llama 2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Phi-3, Gemma 2/3) loaded from a HuggingFace folder, and its forward pass.
  *
- * <p>Weights stay memory-mapped in their stored format (bf16, fp16 or fp32) and are widened as the
- * kernels read them; only a compute mode that needs them rounded to another dtype (fp16 compute on bf16
+ * <p>Weights stay memory-mapped in their stored format (bf16, fp16, fp32, or FP8 e4m3 with block, channel or
+ * tensor scales: {@link Quantization}) and are widened (fp8: dequantized) as the kernels read them; only a
+ * compute mode that needs them rounded to another dtype (fp16 compute on bf16 weights, bf16 compute on fp8
  * weights, say) materializes a rounded copy, cached per mode unless layers are streamed.
  *
  * <p>Usage:
@@ -124,12 +125,12 @@ public final class Model implements AutoCloseable {
                     }
                 }
             }
-            Loader ld = new Loader(tensors, files);
+            Loader ld = new Loader(tensors, files, cfg.quantization());
             int d = cfg.hiddenSize();
             int hd = cfg.headDim();
             int qOut = cfg.numHeads() * hd;
             int kvOut = cfg.numKvHeads() * hd;
-            Weight embed = ld.matrix("model.embed_tokens.weight", cfg.vocabSize(), d);
+            Weight embed = ld.plain("model.embed_tokens.weight", cfg.vocabSize(), d);
             Weight lmHead = cfg.tieWordEmbeddings() && !tensors.containsKey("lm_head.weight")
                     ? embed : ld.matrix("lm_head.weight", cfg.vocabSize(), d);
             Layer[] layers = new Layer[cfg.numLayers()];
@@ -283,8 +284,21 @@ public final class Model implements AutoCloseable {
     }
 
     /** Looks tensors up with the errors a user can act on. */
-    private record Loader(Map<String, Safetensors.Entry> tensors, List<Path> files) {
+    private record Loader(Map<String, Safetensors.Entry> tensors, List<Path> files, Quantization quant, Quantization.Matcher schemes) {
+        Loader(Map<String, Safetensors.Entry> tensors, List<Path> files, Quantization quant) {
+            this(tensors, files, quant, quant == null ? null : quant.matcher());
+        }
+
         Safetensors.Entry entry(String name, long... shape) throws ModelFormatException {
+            Safetensors.Entry e = located(name, shape);
+            if (!e.dtype().equals("BF16") && !e.dtype().equals("F16") && !e.dtype().equals("F32")) {
+                throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " (expected BF16, F16 or F32"
+                        + (e.dtype().startsWith("F8") ? ": only the projection matrices of an FP8 checkpoint may be fp8" : "") + ")");
+            }
+            return e;
+        }
+
+        private Safetensors.Entry located(String name, long... shape) throws ModelFormatException {
             Safetensors.Entry e = tensors.get(name);
             if (e == null) {
                 throw new ModelFormatException("tensor '" + name + "' is missing from " + files.stream().map(p -> p.getFileName().toString()).toList());
@@ -293,15 +307,68 @@ public final class Model implements AutoCloseable {
                 throw new ModelFormatException("tensor '" + name + "' has shape " + Arrays.toString(e.shape())
                         + " (expected " + Arrays.toString(shape) + " from config.json)");
             }
-            if (!e.dtype().equals("BF16") && !e.dtype().equals("F16") && !e.dtype().equals("F32")) {
-                throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " (expected BF16, F16 or F32)");
-            }
             return e;
         }
 
-        Weight matrix(String name, int rows, int cols) throws ModelFormatException {
+        /** A matrix that is never quantized (the embeddings). */
+        Weight plain(String name, int rows, int cols) throws ModelFormatException {
             Safetensors.Entry e = entry(name, rows, cols);
-            return new Weight(e.data(), Weight.Kind.valueOf(e.dtype().equals("BF16") ? "BF16" : e.dtype()), rows, cols);
+            return new Weight(e.data(), Weight.Kind.valueOf(e.dtype()), rows, cols);
+        }
+
+        /**
+         * A projection matrix: as stored, or for an FP8 checkpoint's quantized module its e4m3 bytes with the
+         * scales {@link Quantization#scheme} names (their shape checked exactly against the matrix's).
+         */
+        Weight matrix(String name, int rows, int cols) throws ModelFormatException {
+            Safetensors.Entry e = located(name, rows, cols);
+            String module = name.substring(0, name.length() - ".weight".length());
+            Quantization.Scheme s = quant == null ? null : schemes.scheme(module, rows, cols);
+            boolean fp8 = e.dtype().equals("F8_E4M3");
+            if (s == null || !s.quantized()) {
+                if (fp8) {
+                    throw new ModelFormatException("tensor '" + name + "' is F8_E4M3 but " + (quant == null
+                            ? "config.json has no quantization_config (expected one naming its scales)"
+                            : "quantization_config leaves module '" + module + "' unquantized (" + (quant.method() == Quantization.Method.FP8_BLOCK
+                            ? "modules_to_not_convert" : "ignore, or no config group targets it") + "; expected BF16, F16 or F32)"));
+                }
+                return plain(name, rows, cols);
+            }
+            if (!fp8) {
+                if (quant.method() == Quantization.Method.FP8_BLOCK && !e.dtype().startsWith("F8")) {
+                    return plain(name, rows, cols);      // fp8 checkpoints keep some Linear layers (MoE routers) in bf16 without listing them
+                }
+                throw new ModelFormatException("tensor '" + name + "' has dtype " + e.dtype() + " (expected F8_E4M3: quantization_config "
+                        + "quantizes module '" + module + "' to FP8 e4m3)");
+            }
+            long gr = (rows + (long) s.blockRows() - 1) / s.blockRows();
+            long gc = (cols + (long) s.blockCols() - 1) / s.blockCols();
+            Safetensors.Entry sc = tensors.get(s.scaleName());
+            if (sc == null) {
+                throw new ModelFormatException("tensor '" + s.scaleName() + "' (the scales of the F8_E4M3 '" + name + "') is missing from "
+                        + files.stream().map(p -> p.getFileName().toString()).toList());
+            }
+            boolean perTensor = s.blockRows() == rows && s.blockCols() == cols && quant.method() == Quantization.Method.COMPRESSED_TENSORS;
+            long[] shape = sc.shape();
+            boolean shapeOk = perTensor ? shape.length == 0 || (shape.length == 1 && shape[0] == 1)
+                    : shape.length == 2 && shape[0] == gr && shape[1] == gc;
+            if (!shapeOk) {
+                throw new ModelFormatException("tensor '" + s.scaleName() + "' has shape " + Arrays.toString(shape) + " (expected "
+                        + (perTensor ? "[] or [1]: one scale" : "[" + gr + ", " + gc + "]: one scale per " + s.blockRows() + " x " + s.blockCols()
+                        + " block of the " + rows + " x " + cols + " matrix") + ")");
+            }
+            if (!sc.dtype().equals("F32") && !sc.dtype().equals("BF16") && !sc.dtype().equals("F16")) {
+                throw new ModelFormatException("tensor '" + s.scaleName() + "' has dtype " + sc.dtype() + " (expected F32, BF16 or F16 scales)");
+            }
+            try {
+                // widened onto the heap: at most rows x cols values (1 x 1 blocks), bounded before the allocation
+                int n = Sizes.arrayLength("the scales '" + s.scaleName() + "'", 4, gr, gc);
+                float[] v = new float[n];
+                new Weight(sc.data(), Weight.Kind.valueOf(sc.dtype()), 1, n).row(0, v, 0);
+                return Weight.fp8(e.data(), rows, cols, new Weight.Fp8Scales(v, s.blockRows(), s.blockCols(), (int) gc, 0));
+            } catch (IllegalArgumentException x) {
+                throw new ModelFormatException("tensor '" + name + "' with scales '" + s.scaleName() + "': " + x.getMessage(), x);
+            }
         }
 
         /**
@@ -309,10 +376,7 @@ public final class Model implements AutoCloseable {
          * (Phi-3's qkv_proj holds q, k, v and gate_up_proj holds gate, up, each a contiguous block of rows).
          */
         Weight rows(String name, int rows, int cols, int from, int count) throws ModelFormatException {
-            Safetensors.Entry e = entry(name, rows, cols);
-            Weight.Kind kind = Weight.Kind.valueOf(e.dtype());
-            long rowBytes = (long) cols * (e.data().byteSize() / ((long) rows * cols));
-            return new Weight(e.data().asSlice(from * rowBytes, count * rowBytes), kind, count, cols);
+            return matrix(name, rows, cols).rowSlice(from, count);
         }
 
         float[] vector(String name, int n) throws ModelFormatException {

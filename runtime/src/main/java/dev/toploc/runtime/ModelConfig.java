@@ -26,12 +26,13 @@ import java.util.Locale;
  * @param moe             the mixture-of-experts feed-forward (Qwen3-MoE, Mixtral), or null for a dense one
  * @param eosTokenIds     every id of {@code eos_token_id} (an int or a list; empty when none), in file order
  * @param gemma           Gemma 2/3's settings, or null for the other architectures
+ * @param quantization    {@code quantization_config} (FP8 checkpoints), or null for unquantized weights
  */
 public record ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                           int numKvHeads, int headDim, int vocabSize, int maxPositions, double ropeTheta, double rmsNormEps,
                           boolean tieWordEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling,
                           int eosTokenId, boolean qkNorm, java.util.List<Boolean> windowedLayers, Moe moe,
-                          java.util.List<Integer> eosTokenIds, Gemma gemma) {
+                          java.util.List<Integer> eosTokenIds, Gemma gemma, Quantization quantization) {
 
     /** The supported model families. */
     public enum Architecture {
@@ -312,7 +313,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int interme
                 n.path("tie_word_embeddings").asBoolean(gemma),
                 arch == Architecture.QWEN2, window, scaling, eos(n.get("eos_token_id")),
                 arch == Architecture.QWEN3 || arch == Architecture.QWEN3_MOE || arch == Architecture.GEMMA3_TEXT, windowed,
-                moe(n, arch, layers, where), eosIds(n.get("eos_token_id"), where), gemma ? gemma(n, arch, headDim, where) : null);
+                moe(n, arch, layers, where), eosIds(n.get("eos_token_id"), where), gemma ? gemma(n, arch, headDim, where) : null,
+                Quantization.parse(n, where));
     }
 
     private static Gemma gemma(JsonNode n, Architecture arch, int headDim, String where) throws ModelFormatException {

@@ -1,7 +1,7 @@
 /**
  * The model: {@link dev.toploc.runtime.Model} loads a HuggingFace Llama/Mistral/Qwen2/Qwen3/Qwen3-MoE/Mixtral/
  * Phi-3/Gemma 2/Gemma 3 folder (memory-mapped
- * safetensors) and runs its forward pass in a {@link dev.toploc.runtime.ComputeMode}; sessions decode with
+ * safetensors; bf16/fp16/fp32 weights, or FP8 e4m3 ones as {@link dev.toploc.runtime.Quantization} describes) and runs its forward pass in a {@link dev.toploc.runtime.ComputeMode}; sessions decode with
  * a KV cache; {@link dev.toploc.runtime.Sampling} specifies token choice so it can be replayed;
  * {@link dev.toploc.runtime.Provider} and {@link dev.toploc.runtime.InferenceVerifier} (one entry point,
  * configured with a builder; rejects with {@link dev.toploc.runtime.ClaimRejectedException}) are the two

@@ -32,6 +32,9 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "fewer prompts and no Llama-3-8B-width model (minutes instead of tens of minutes)")
     boolean quick;
 
+    @Option(names = "--qwen3", description = "add a table of a random model with Qwen3-0.6B's head layout (2 layers; 4 prompts, 48 tokens)")
+    boolean qwen3;
+
     @Option(names = "--model", paramLabel = "DIR", description = "the model to calibrate (default: the embedded tiny-fortunes-llama)")
     Path model;
 
@@ -64,6 +67,9 @@ final class CalibrateCommand implements Callable<Integer> {
             }
         }
         Plan plan = Plan.standard(a, b, quick);
+        if (qwen3) {
+            plan = plan.with(Plan.qwen3(4, 48));
+        }
         CalibrationResult r = Calibration.run(plan, new Calibration.Progress() {
             @Override
             public void familyStarted(Family f) {
@@ -95,7 +101,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""));
+        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : "") + (qwen3 ? " --qwen3" : ""));
         byte[] j = CalibrationReport.json(r);
         PolicyFile pf = r.policyFile(plan.families().get(0).name());
         SafeFiles.write(report, force, false, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
