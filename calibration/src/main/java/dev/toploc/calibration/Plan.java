@@ -33,7 +33,7 @@ public record Plan(List<Family> families, List<ComputeMode> verifierModes, Commi
      * The standard plan ({@code toploc calibrate}): {@code model} with every scenario (12 prompts, 4 when
      * {@code quick}; 64 tokens), a random model of Qwen2.5-0.5B's widths with the scenarios that need no
      * trained model (at most 4 prompts, 48 tokens), and unless {@code quick} one of Llama-3-8B's widths
-     * (2 prompts, 40 tokens). The family of {@code model} is named after its folder.
+     * (2 prompts, 40 tokens) and one of Qwen3-0.6B's (4 prompts, 48 tokens). The family of {@code model} is named after its folder.
      */
     public static Plan standard(Path model, Path other, boolean quick) {
         int prompts = quick ? 4 : Scenario.QUESTIONS.size();
@@ -47,6 +47,9 @@ public record Plan(List<Family> families, List<ComputeMode> verifierModes, Commi
             f.add(new Family("random Llama-3-8B widths, 2 layers",
                     new Family.ModelSource.Random("llama3-8b-2l", RandomModel.Shape.llama3_8b(2, 1024), "BF16", 21),
                     new Family.ModelSource.Random("llama3-8b-2l-other-seed", RandomModel.Shape.llama3_8b(2, 1024), "BF16", 22), 2, 40,
+                    Scenario.standard(false)));
+            f.add(new Family("random Qwen3-0.6B widths, 2 layers", new Family.ModelSource.Random("qwen3-2l", RandomModel.Shape.qwen3(2, 1024), "BF16", 31),
+                    new Family.ModelSource.Random("qwen3-2l-other-seed", RandomModel.Shape.qwen3(2, 1024), "BF16", 32), Math.min(prompts, 4), 48,
                     Scenario.standard(false)));
         }
         return new Plan(f, MODES, Claims.SPEC, ThresholdRule.STANDARD);
