@@ -6,6 +6,9 @@ module dev.toploc.calibration {
     requires transitive dev.toploc.runtime;
     requires transitive dev.toploc.vectors;
     requires com.fasterxml.jackson.databind;
+    requires java.desktop;
+    requires org.jfree.jfreechart;
+    requires org.jfree.svg;
 
     exports dev.toploc.calibration;
 }

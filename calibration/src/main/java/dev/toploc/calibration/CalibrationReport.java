@@ -32,6 +32,14 @@ public final class CalibrationReport {
      * The Markdown report. {@code command} is how the run was started (shown so it can be repeated).
      */
     public static String markdown(CalibrationResult r, Machine machine, String command) {
+        return markdown(r, machine, command, null);
+    }
+
+    /**
+     * The Markdown report with each family's {@linkplain CalibrationFigures figures} embedded from {@code figures},
+     * a folder relative to the report (null: no figures).
+     */
+    public static String markdown(CalibrationResult r, Machine machine, String command, String figures) {
         Plan plan = r.plan();
         CommitSpec spec = plan.spec();
         ThresholdRule rule = plan.rule();
@@ -78,6 +86,9 @@ public final class CalibrationReport {
                 sb.append(" |\n");
             }
             sb.append('\n');
+            if (figures != null) {
+                sb.append(CalibrationFigures.markdown(r, f, figures));
+            }
         }
         sb.append(findings(r));
         sb.append(whatCatches(r));

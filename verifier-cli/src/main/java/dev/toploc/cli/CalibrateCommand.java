@@ -1,6 +1,7 @@
 package dev.toploc.cli;
 
 import dev.toploc.calibration.Calibration;
+import dev.toploc.calibration.CalibrationFigures;
 import dev.toploc.calibration.CalibrationReport;
 import dev.toploc.calibration.CalibrationResult;
 import dev.toploc.calibration.Family;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
  * {@code toploc calibrate}: the standard calibration plan of the {@code calibration} library on a model,
  * printed as it runs; writes the Markdown table, the raw results (JSON) and the model's policy file.
  */
-@Command(name = "calibrate", description = "Measure honest noise and attacks, derive a per-model policy, write docs/calibration.md, JSON and the policy file.")
+@Command(name = "calibrate", description = "Measure honest noise and attacks, derive a per-model policy, write docs/calibration.md with its figures (docs/calibration/*.svg), JSON and the policy file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
@@ -50,6 +51,12 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace existing output files")
     boolean force;
 
+    /** The figures' folder beside the report, relative to it: the report's name without ".md" (else with ".figures" added). */
+    static String figureFolder(Path report) {
+        String name = report.getFileName().toString();
+        return name.endsWith(".md") && name.length() > 3 ? name.substring(0, name.length() - 3) : name + ".figures";
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -58,12 +65,20 @@ final class CalibrateCommand implements Callable<Integer> {
         Path a = model != null ? model : EmbeddedModels.model("tiny-fortunes-llama");
         Path b = other != null ? other : EmbeddedModels.model("tiny-fortunes-llama-b");
         Path policyPath = policyOut != null ? policyOut : a.resolve(Policies.FILE_NAME);
-        for (Path p : new Path[] {report, json, policyPath}) {
+        Plan plan = Plan.standard(a, b, quick);
+        String figureFolder = figureFolder(report);
+        Path figures = report.toAbsolutePath().resolveSibling(figureFolder);
+        java.util.List<Path> outputs = new java.util.ArrayList<>(java.util.List.of(report, json, policyPath));
+        for (Family f : plan.families()) {
+            for (CalibrationFigures.Stat s : CalibrationFigures.Stat.values()) {
+                outputs.add(figures.resolve(CalibrationFigures.fileName(f.name(), s)));
+            }
+        }
+        for (Path p : outputs) {
             if (!force && Files.exists(p)) {
                 throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "refusing to overwrite an existing file (use --force)");
             }
         }
-        Plan plan = Plan.standard(a, b, quick);
         CalibrationResult r = Calibration.run(plan, new Calibration.Progress() {
             @Override
             public void familyStarted(Family f) {
@@ -95,13 +110,18 @@ final class CalibrateCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""));
+        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""), figureFolder);
         byte[] j = CalibrationReport.json(r);
         PolicyFile pf = r.policyFile(plan.families().get(0).name());
         SafeFiles.write(report, force, false, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         SafeFiles.write(json, force, false, o -> o.write(j));
         SafeFiles.write(policyPath, force, false, o -> o.write(pf.toJson()));
-        out.printf(Locale.ROOT, "wrote %s, %s and %s (%.1f min)%n", report, json, policyPath, r.minutes());
+        java.util.Map<String, byte[]> svgs = CalibrationFigures.svgs(r);
+        Files.createDirectories(figures);
+        for (var e : svgs.entrySet()) {
+            SafeFiles.write(figures.resolve(e.getKey()), force, false, o -> o.write(e.getValue()));
+        }
+        out.printf(Locale.ROOT, "wrote %s, %s, %s and %d figures in %s (%.1f min)%n", report, json, policyPath, svgs.size(), figures, r.minutes());
         return 0;
     }
 }
