@@ -1,5 +1,5 @@
 /**
- * Calibration as a library: scenarios, measurements, the threshold rule, the report, weight edits for the
+ * Calibration as a library: scenarios, measurements, the threshold rule, the report and its figures, weight edits for the
  * attacks. Exported: {@code dev.toploc.calibration}.
  */
 module dev.toploc.calibration {

@@ -124,8 +124,23 @@ public final class CalibrationFigures {
         return names;
     }
 
-    /** One figure: {@code scenarios} top to bottom, the runs' {@code stat} across, {@code threshold} marked. */
+    /** One figure as SVG: {@code scenarios} top to bottom, the runs' {@code stat} across, {@code threshold} marked. */
     static byte[] svg(String family, List<String> scenarios, List<Measurement> runs, Stat stat, double threshold, List<ComputeMode> modes) {
+        int height = height(scenarios.size());
+        SVGGraphics2D g = new SVGGraphics2D(WIDTH, height);
+        g.setDefsKeyPrefix("toploc-");      // the library's default prefix is the clock
+        g.setGeomDoubleConverter(v -> String.format(Locale.ROOT, "%.2f", v));
+        chart(family, scenarios, runs, stat, threshold, modes).draw(g, new Rectangle2D.Double(0, 0, WIDTH, height));
+        return g.getSVGDocument().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The figure's height in pixels for {@code rows} scenarios. */
+    static int height(int rows) {
+        return 110 + 26 * rows;
+    }
+
+    /** The chart of {@link #svg}. */
+    static JFreeChart chart(String family, List<String> scenarios, List<Measurement> runs, Stat stat, double threshold, List<ComputeMode> modes) {
         double maxHonest = runs.stream().filter(Measurement::honest).mapToDouble(stat.value).filter(Double::isFinite).max().orElse(0);
         double edge = Math.max(Math.max(3 * threshold, 1.1 * maxHonest), 1e-3);
         XYSeries honest = new XYSeries("honest (must pass)", false, true);
@@ -176,12 +191,7 @@ public final class CalibrationFigures {
         chart.setTitle(new TextTitle(family + ": " + stat.label, new Font(Font.SANS_SERIF, Font.BOLD, 13)));
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);
-        int height = 110 + 26 * n;
-        SVGGraphics2D g = new SVGGraphics2D(WIDTH, height);
-        g.setDefsKeyPrefix("toploc-");      // the library's default prefix is the clock
-        g.setGeomDoubleConverter(v -> String.format(Locale.ROOT, "%.2f", v));
-        chart.draw(g, new Rectangle2D.Double(0, 0, WIDTH, height));
-        return g.getSVGDocument().getBytes(StandardCharsets.UTF_8);
+        return chart;
     }
 
     /** Draws each point and the threshold inside an SVG group that says what it is. */
@@ -208,9 +218,9 @@ public final class CalibrationFigures {
             group.put("data-mode", m.mode().wireName());
             group.put("data-prompt", Integer.toString(m.prompt()));
             group.put("data-value", Double.toString(stat.value.applyAsDouble(m)));
-            g2.setRenderingHint(SVGHints.KEY_BEGIN_GROUP, group);
+            begin(g2, group);
             super.drawItem(g2, state, dataArea, info, plot, domainAxis, rangeAxis, dataset, series, item, crosshairState, pass);
-            g2.setRenderingHint(SVGHints.KEY_END_GROUP, "");
+            end(g2);
         }
 
         @Override
@@ -218,9 +228,22 @@ public final class CalibrationFigures {
             Map<String, String> group = new LinkedHashMap<>();
             group.put("class", "threshold");
             group.put("data-value", Double.toString(((ValueMarker) marker).getValue()));
-            g2.setRenderingHint(SVGHints.KEY_BEGIN_GROUP, group);
+            begin(g2, group);
             super.drawDomainMarker(g2, plot, domainAxis, marker, dataArea);
-            g2.setRenderingHint(SVGHints.KEY_END_GROUP, "");
+            end(g2);
+        }
+
+        /** Opens an SVG group with {@code attributes} (other Graphics2D, e.g. a PNG's, have no groups). */
+        private static void begin(Graphics2D g2, Map<String, String> attributes) {
+            if (g2 instanceof SVGGraphics2D) {
+                g2.setRenderingHint(SVGHints.KEY_BEGIN_GROUP, attributes);
+            }
+        }
+
+        private static void end(Graphics2D g2) {
+            if (g2 instanceof SVGGraphics2D) {
+                g2.setRenderingHint(SVGHints.KEY_END_GROUP, "");
+            }
         }
     }
 }
