@@ -129,7 +129,7 @@ public final class CalibrationFigures {
         int height = height(scenarios.size());
         SVGGraphics2D g = new SVGGraphics2D(WIDTH, height);
         g.setDefsKeyPrefix("toploc-");      // the library's default prefix is the clock
-        g.setGeomDoubleConverter(v -> String.format(Locale.ROOT, "%.2f", v));
+        g.setGeomDoubleConverter(v -> String.format(Locale.ROOT, "%.1f", v));      // a tenth of a pixel
         chart(family, scenarios, runs, stat, threshold, modes).draw(g, new Rectangle2D.Double(0, 0, WIDTH, height));
         return g.getSVGDocument().getBytes(StandardCharsets.UTF_8);
     }
@@ -171,6 +171,7 @@ public final class CalibrationFigures {
         y.setGridBandsVisible(false);
         y.setRange(-0.6, n - 0.4);
         Tagged renderer = new Tagged(points, stat);
+        renderer.setDrawOutlines(false);      // filled markers only: half the SVG
         renderer.setSeriesPaint(0, HONEST);
         renderer.setSeriesPaint(1, ATTACK);
         renderer.setSeriesShape(0, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
