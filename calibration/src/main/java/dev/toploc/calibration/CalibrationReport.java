@@ -92,6 +92,7 @@ public final class CalibrationReport {
         }
         sb.append(findings(r));
         sb.append(whatCatches(r));
+        sb.append(CalibrationMargins.markdown(r));
         sb.append(defaults(r));
         return sb.toString();
     }
