@@ -165,7 +165,7 @@ public final class CalibrationFigures {
         for (int i = 0; i < n; i++) {
             labels[n - 1 - i] = scenarios.get(i);
         }
-        NumberAxis x = new NumberAxis(stat.label + String.format(Locale.ROOT, " (axis ends at %s)", Fmt.num(edge)));
+        NumberAxis x = new NumberAxis(stat.label + " (a value beyond " + label(edge) + " is drawn at the right edge)");
         x.setRange(0, edge * 1.02);
         SymbolAxis y = new SymbolAxis(null, labels);
         y.setGridBandsVisible(false);
@@ -181,7 +181,7 @@ public final class CalibrationFigures {
         plot.setRangeGridlinePaint(new Color(0xdddddd));
         plot.setDomainGridlinePaint(new Color(0xdddddd));
         ValueMarker line = new ValueMarker(threshold, THRESHOLD, new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
-        line.setLabel("threshold " + Fmt.num(threshold));
+        line.setLabel("threshold " + label(threshold));
         line.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         line.setLabelPaint(THRESHOLD.darker());
         line.setLabelBackgroundColor(Color.WHITE);
@@ -193,6 +193,11 @@ public final class CalibrationFigures {
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);
         return chart;
+    }
+
+    /** An integer as one, else three decimals. */
+    private static String label(double v) {
+        return v == Math.rint(v) ? Fmt.plain(v) : Fmt.num(v);
     }
 
     /** Draws each point and the threshold inside an SVG group that says what it is. */
