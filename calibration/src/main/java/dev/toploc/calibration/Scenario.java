@@ -38,7 +38,7 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
         /** The claimed model's first half of its layers (at least one), final norm and head: the cheaper model of {@link TokenAttacks}. */
         DRAFT;
 
-        /** The edit that makes these weights from the claimed ones; null for the claimed and the other model. */
+        /** The edit that makes these weights from the claimed ones; null for the claimed model, the other model and the draft. */
         public WeightEdits.Edit edit() {
             return switch (this) {
                 case INT8_PER_ROW -> WeightEdits.quantize(8, Integer.MAX_VALUE);

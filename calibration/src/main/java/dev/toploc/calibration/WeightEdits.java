@@ -1,5 +1,7 @@
 package dev.toploc.calibration;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toploc.runtime.ModelFormatException;
 import dev.toploc.runtime.internal.Safetensors;
 import dev.toploc.runtime.internal.Weight;
@@ -13,8 +15,8 @@ import java.util.Random;
 /**
  * Modified copies of a single-file model, for calibration's attack scenarios: the same architecture with
  * its linear layers' weights quantized (symmetric, round to nearest, dequantized back to the stored
- * dtype) or perturbed. Embeddings, norms and the LM head are copied unchanged, as weight-only
- * quantization leaves them.
+ * dtype) or perturbed, or its first layers only ({@link #truncate}). Embeddings, norms and the LM head
+ * are copied unchanged, as weight-only quantization leaves them.
  *
  * <p>Reads the source through the runtime's safetensors reader ({@code dev.toploc.runtime.internal}: this
  * module needs that package exported to it) and writes with the test-model writer of {@code test-vectors}.
@@ -72,8 +74,8 @@ public final class WeightEdits {
      * {@code dst} (created), its config's {@code num_hidden_layers} set to {@code layers}: the model that exits early.
      */
     public static void truncate(Path src, Path dst, int layers) throws IOException {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(src.resolve("config.json").toFile());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(src.resolve("config.json").toFile());
         int had = config.path("num_hidden_layers").asInt(-1);
         if (layers < 1 || layers > had) {
             throw new IllegalArgumentException("cannot keep " + layers + " of the model's " + had + " layers (expected 1.." + had + ")");
