@@ -41,9 +41,11 @@ public final class TokenAttacks {
                                 + "rows for accepted tokens) can show it."),
                 new Scenario("samples at temperature 1.0, claims 0.8", false, false, new Scenario.Provider.SamplesOtherwise(1.0, 1.0),
                         "The commits are the claimed model's; only the tokens differ, where the hotter draw picks another token than the "
-                                + "claimed one."),
+                                + "claimed one. Caught when one such token's logit gap exceeds the margin; where the honest long runs need a wide "
+                                + "margin, a run whose changed tokens were all near ties stays under it."),
                 new Scenario("samples within top-p 0.9, claims plain sampling", false, false, new Scenario.Provider.SamplesOtherwise(0.8, 0.9),
-                        "The commits are the claimed model's; a token differs only where the claimed draw falls outside the nucleus."),
+                        "The commits are the claimed model's; a token differs only where the claimed draw falls outside the nucleus, "
+                                + "and the nucleus' best token can lie within a wide logit margin of it."),
                 new Scenario("draft picks the tokens, claimed-model prefill commits", false, false, new Scenario.Provider.CheapTokensClaimedCommits(),
                         "The commits are exactly the claimed model's states for the claimed tokens: only the token replay can catch it, where "
                                 + "the draft's draw differs from the claimed model's by more than the logit margin."));
