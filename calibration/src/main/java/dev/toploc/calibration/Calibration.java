@@ -164,7 +164,7 @@ public final class Calibration {
         try {
             InferenceVerifier.Report r = Recompute.of(c.attestation(), verifierModel, mode, s.verifierStreamsLayers());
             List<ChunkStats> stats = r.commits().chunks().stream().map(x -> x.stats()).toList();
-            return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, stats, r.worstTokenGap(), null);
+            return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, stats, r.worstTokenGap(), null, r.tokens().size());
         } catch (TopLocException e) {
             return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, List.of(), 0, e.getMessage());
         }

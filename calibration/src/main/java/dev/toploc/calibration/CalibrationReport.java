@@ -178,6 +178,10 @@ public final class CalibrationReport {
                 sb.append("Its passing runs reach at most ").append(summary(passed, true)).append("; the family's honest evaluation runs reach ")
                         .append(summary(r.measurements().stream().filter(m -> m.family().equals(first.family()) && m.honest() && !m.calibrationSplit()
                                 && m.formatError() == null).toList(), true)).append(".");
+                long same = passed.stream().filter(m -> m.replayMismatches() == 0).count();
+                if (same > 0) {
+                    sb.append(' ').append(same).append(" of the passing runs carry exactly the tokens the replay chooses.");
+                }
                 Scenario s = scenarios.get(first.scenario());
                 if (s != null && !s.note().isEmpty()) {
                     sb.append(' ').append(s.note());
@@ -290,6 +294,7 @@ public final class CalibrationReport {
                 putNum(o, "worstMantErrMedian", s.worstMedian());
                 o.put("worstSignMismatches", s.worstSign());
                 o.put("worstLogitGap", s.worstGap());
+                o.put("replayMismatches", s.replayMismatches());
                 putNum(o, "avgMantErrMean", s.avgMean());
             }
             Thresholds t = r.thresholds().get(s.family());

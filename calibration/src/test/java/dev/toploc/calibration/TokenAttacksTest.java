@@ -66,6 +66,7 @@ class TokenAttacksTest {
         assertNotEquals(honest.commits(), a.commits(), "the accepted tokens' rows are the draft's");
         Measurement m = measure(Submission.of(a));
         assertEquals(0, m.worstGap(), "the replay agrees with every token");
+        assertEquals(0, m.replayMismatches());
         assertTrue(m.worstExp() > 10, "the commits do not: " + m.worstExp());
 
         // control: with the claimed model as its own draft every proposal is accepted and the commits are the honest ones
@@ -109,6 +110,7 @@ class TokenAttacksTest {
         Measurement m = measure(Submission.of(a));
         assertEquals(0, m.worstExp(), "a bf16 prefill of the claimed model, checked in bf16: the commits match");
         assertTrue(m.worstGap() > 0.5, "the replay sees the draft's choices: gap " + m.worstGap());
+        assertTrue(m.replayMismatches() > 0 && m.replayMismatches() <= TOKENS, "tokens the replay chooses otherwise: " + m.replayMismatches());
         InferenceAttestation self = TokenAttacks.cheapTokens(claimed, claimed, prompt, TOKENS, S).attestation();
         assertArrayEquals(honest.completion(), self.completion(), "control: the claimed model as the cheap one picks the honest tokens");
     }
