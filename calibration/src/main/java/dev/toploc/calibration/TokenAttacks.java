@@ -42,7 +42,8 @@ public final class TokenAttacks {
                 new Scenario("samples at temperature 1.0, claims 0.8", false, false, new Scenario.Provider.SamplesOtherwise(1.0, 1.0),
                         "The commits are the claimed model's; only the tokens differ, where the hotter draw picks another token than the "
                                 + "claimed one. Caught when one such token's logit gap exceeds the margin; where the honest long runs need a wide "
-                                + "margin, a run whose changed tokens were all near ties stays under it."),
+                                + "margin, a run whose changed tokens were all near ties stays under it, and on nearly flat logits (random "
+                                + "weights) the same seed's draws at both temperatures can be the same tokens throughout: the honest claim."),
                 new Scenario("samples within top-p 0.9, claims plain sampling", false, false, new Scenario.Provider.SamplesOtherwise(0.8, 0.9),
                         "The commits are the claimed model's; a token differs only where the claimed draw falls outside the nucleus, "
                                 + "and the nucleus' best token can lie within a wide logit margin of it."),
