@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The calibration report, rendered from a {@link CalibrationResult} and the {@link Machine} only: every
  * number in it is measured or is a parameter of the plan (the rule, the commit spec, the sampling). The
- * Markdown has one table per family; the JSON has the derived thresholds and every measurement.
+ * Markdown has one table per family (and, given a folder, its {@linkplain CalibrationFigures figures}) and the
+ * attacks' margins; the JSON has the derived thresholds and every measurement.
  */
 public final class CalibrationReport {
     private CalibrationReport() {

@@ -14,7 +14,10 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code toploc calibrate}: the standard calibration plan of the {@code calibration} library on a model,
- * printed as it runs; writes the Markdown table, the raw results (JSON) and the model's policy file.
+ * printed as it runs; writes the Markdown table with its figures (SVG, in the folder named after the report),
+ * the raw results (JSON) and the model's policy file.
  */
 @Command(name = "calibrate", description = "Measure honest noise and attacks, derive a per-model policy, write docs/calibration.md with its figures (docs/calibration/*.svg), JSON and the policy file.")
 final class CalibrateCommand implements Callable<Integer> {
@@ -68,7 +72,7 @@ final class CalibrateCommand implements Callable<Integer> {
         Plan plan = Plan.standard(a, b, quick);
         String figureFolder = figureFolder(report);
         Path figures = report.toAbsolutePath().resolveSibling(figureFolder);
-        java.util.List<Path> outputs = new java.util.ArrayList<>(java.util.List.of(report, json, policyPath));
+        List<Path> outputs = new ArrayList<>(List.of(report, json, policyPath));
         for (Family f : plan.families()) {
             for (CalibrationFigures.Stat s : CalibrationFigures.Stat.values()) {
                 outputs.add(figures.resolve(CalibrationFigures.fileName(f.name(), s)));
@@ -116,7 +120,7 @@ final class CalibrateCommand implements Callable<Integer> {
         SafeFiles.write(report, force, false, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         SafeFiles.write(json, force, false, o -> o.write(j));
         SafeFiles.write(policyPath, force, false, o -> o.write(pf.toJson()));
-        java.util.Map<String, byte[]> svgs = CalibrationFigures.svgs(r);
+        Map<String, byte[]> svgs = CalibrationFigures.svgs(r);
         Files.createDirectories(figures);
         for (var e : svgs.entrySet()) {
             SafeFiles.write(figures.resolve(e.getKey()), force, false, o -> o.write(e.getValue()));
