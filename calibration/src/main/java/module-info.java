@@ -7,8 +7,9 @@ module dev.toploc.calibration {
     requires transitive dev.toploc.vectors;
     requires com.fasterxml.jackson.databind;
     requires java.desktop;
+    requires java.xml;
     requires org.jfree.jfreechart;
-    requires org.jfree.svg;
+    requires org.apache.xmlgraphics.batik.svggen;
 
     exports dev.toploc.calibration;
 }

@@ -3,10 +3,14 @@ package dev.toploc.calibration;
 import dev.toploc.runtime.ComputeMode;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Dimension;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +18,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.apache.batik.svggen.SVGGeneratorContext;
+import org.apache.batik.svggen.SVGGraphics2D;
+import org.apache.batik.svggen.SVGGraphics2DIOException;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
@@ -31,19 +40,20 @@ import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.jfree.svg.SVGGraphics2D;
-import org.jfree.svg.SVGHints;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
 
 /**
  * The report's figures: per family and statistic, every evaluation run (one point per prompt and verifier
  * mode, a row per scenario) of the honest scenarios and of the attacks, and the derived threshold as a
- * vertical line. Drawn by JFreeChart into JFreeSVG, from the {@link CalibrationResult} only.
+ * vertical line. Drawn by JFreeChart into Apache Batik's {@code SVGGraphics2D} (Apache-2.0), from the {@link CalibrationResult} only.
  *
  * <p>The SVG says what it shows, for readers and tests: each point is a {@code <g class="honest">} or
  * {@code <g class="attack">} with {@code data-scenario} and {@code data-value} (the measured value, also
  * when it lies beyond the axis and is drawn at its right edge), the threshold a {@code <g class="threshold">}
- * with {@code data-value}. The same measurements give the same bytes: the element-id prefix is fixed and
- * nothing of the clock or the run enters the drawing (the text is laid out with this machine's fonts).
+ * with {@code data-value}. The same measurements give the same bytes: element ids are counters, numbers are
+ * written with two decimals in a fixed locale, and nothing of the clock or the run enters the drawing (the text
+ * is laid out with this machine's fonts).
  */
 public final class CalibrationFigures {
     private CalibrationFigures() {
@@ -124,14 +134,45 @@ public final class CalibrationFigures {
         return names;
     }
 
+    static final String SVG_NS = "http://www.w3.org/2000/svg";
+
+    /** Batik's number formats are shared and not thread-safe: one figure is drawn at a time. */
+    private static final Object DRAWING = new Object();
+
     /** One figure as SVG: {@code scenarios} top to bottom, the runs' {@code stat} across, {@code threshold} marked. */
     static byte[] svg(String family, List<String> scenarios, List<Measurement> runs, Stat stat, double threshold, List<ComputeMode> modes) {
         int height = height(scenarios.size());
-        SVGGraphics2D g = new SVGGraphics2D(WIDTH, height);
-        g.setDefsKeyPrefix("toploc-");      // the library's default prefix is the clock
-        g.setGeomDoubleConverter(v -> String.format(Locale.ROOT, "%.1f", v));      // a tenth of a pixel
-        chart(family, scenarios, runs, stat, threshold, modes).draw(g, new Rectangle2D.Double(0, 0, WIDTH, height));
-        return g.getSVGDocument().getBytes(StandardCharsets.UTF_8);
+        JFreeChart chart = chart(family, scenarios, runs, stat, threshold, modes);
+        synchronized (DRAWING) {
+            Document doc = newDocument();
+            SVGGeneratorContext ctx = SVGGeneratorContext.createDefault(doc);
+            ctx.setPrecision(2);
+            ctx.setComment(null);
+            SVGGraphics2D g = new SVGGraphics2D(ctx, false);
+            g.setSVGCanvasSize(new Dimension(WIDTH, height));
+            Element drawing = doc.createElementNS(SVG_NS, "g");
+            ((Tagged) ((XYPlot) chart.getPlot()).getRenderer()).drawing = drawing;
+            chart.draw(g, new Rectangle2D.Double(0, 0, WIDTH, height));
+            drawing.appendChild(g.getTopLevelGroup(true));      // the last piece, with every definition
+            Element root = g.getRoot();
+            root.setAttributeNS(null, "viewBox", "0 0 " + WIDTH + " " + height);
+            root.appendChild(drawing);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+                g.stream(root, w, true, true);      // with the XML declaration; non-ASCII text as character references
+            } catch (java.io.IOException e) {      // a ByteArrayOutputStream: not reached
+                throw new IllegalStateException("writing a figure to memory", e);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static Document newDocument() {
+        try {
+            return DocumentBuilderFactory.newDefaultNSInstance().newDocumentBuilder().newDocument();
+        } catch (ParserConfigurationException e) {      // the JDK's default builder: not reached
+            throw new IllegalStateException("the JDK's XML document builder", e);
+        }
     }
 
     /** The figure's height in pixels for {@code rows} scenarios. */
@@ -204,6 +245,8 @@ public final class CalibrationFigures {
     private static final class Tagged extends XYLineAndShapeRenderer {
         private final transient List<List<Measurement>> points;
         private final transient Stat stat;
+        /** Where the SVG's pieces go, in drawing order; null when not drawing SVG. */
+        transient Element drawing;
 
         Tagged(List<List<Measurement>> points, Stat stat) {
             super(false, true);
@@ -224,9 +267,9 @@ public final class CalibrationFigures {
             group.put("data-mode", m.mode().wireName());
             group.put("data-prompt", Integer.toString(m.prompt()));
             group.put("data-value", Double.toString(stat.value.applyAsDouble(m)));
-            begin(g2, group);
+            begin(g2);
             super.drawItem(g2, state, dataArea, info, plot, domainAxis, rangeAxis, dataset, series, item, crosshairState, pass);
-            end(g2);
+            end(g2, group);
         }
 
         @Override
@@ -234,21 +277,31 @@ public final class CalibrationFigures {
             Map<String, String> group = new LinkedHashMap<>();
             group.put("class", "threshold");
             group.put("data-value", Double.toString(((ValueMarker) marker).getValue()));
-            begin(g2, group);
+            begin(g2);
             super.drawDomainMarker(g2, plot, domainAxis, marker, dataArea);
-            end(g2);
+            end(g2, group);
         }
 
-        /** Opens an SVG group with {@code attributes} (other Graphics2D, e.g. a PNG's, have no groups). */
-        private static void begin(Graphics2D g2, Map<String, String> attributes) {
-            if (g2 instanceof SVGGraphics2D) {
-                g2.setRenderingHint(SVGHints.KEY_BEGIN_GROUP, attributes);
+        /**
+         * Moves what was drawn so far into {@link #drawing}, so that what follows, until {@link #end}, can be wrapped
+         * (Batik hands its drawing over in pieces; other Graphics2D, e.g. a PNG's, have no groups).
+         */
+        private void begin(Graphics2D g2) {
+            if (drawing != null && g2 instanceof SVGGraphics2D svg) {
+                Element piece = svg.getTopLevelGroup(false);      // the definitions (clip paths) stay, for the last piece
+                if (piece.hasChildNodes()) {
+                    drawing.appendChild(piece);
+                }
             }
         }
 
-        private static void end(Graphics2D g2) {
-            if (g2 instanceof SVGGraphics2D) {
-                g2.setRenderingHint(SVGHints.KEY_END_GROUP, "");
+        /** Wraps what was drawn since {@link #begin} in a group with {@code attributes}. */
+        private void end(Graphics2D g2, Map<String, String> attributes) {
+            if (drawing != null && g2 instanceof SVGGraphics2D svg) {
+                Element group = drawing.getOwnerDocument().createElementNS(SVG_NS, "g");
+                attributes.forEach((k, v) -> group.setAttributeNS(null, k, v));
+                group.appendChild(svg.getTopLevelGroup(false));
+                drawing.appendChild(group);
             }
         }
     }

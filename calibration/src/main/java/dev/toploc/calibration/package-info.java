@@ -18,7 +18,7 @@
  *   <li>{@link dev.toploc.calibration.CalibrationReport}: Markdown and JSON rendered from the result and the
  *       {@link dev.toploc.calibration.Machine} (read from {@code /proc} and the JVM) only, with
  *       {@link dev.toploc.calibration.CalibrationFigures}: per family and statistic an SVG of the honest and
- *       attack runs and the threshold (JFreeChart drawing into JFreeSVG);
+ *       attack runs and the threshold (JFreeChart drawing into Apache Batik's SVGGraphics2D);
  *       {@link dev.toploc.calibration.CalibrationResult#policyFile} the model's
  *       {@link dev.toploc.policy.PolicyFile}.</li>
  * </ul>
