@@ -9,6 +9,7 @@ import java.awt.Graphics2D;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.apache.batik.svggen.SVGGeneratorContext;
 import org.apache.batik.svggen.SVGGraphics2D;
-import org.apache.batik.svggen.SVGGraphics2DIOException;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
@@ -136,7 +136,7 @@ public final class CalibrationFigures {
 
     static final String SVG_NS = "http://www.w3.org/2000/svg";
 
-    /** Batik's number formats are shared and not thread-safe: one figure is drawn at a time. */
+    /** Batik's number formats are static and not thread-safe: this class draws one figure at a time. */
     private static final Object DRAWING = new Object();
 
     /** One figure as SVG: {@code scenarios} top to bottom, the runs' {@code stat} across, {@code threshold} marked. */
@@ -160,7 +160,7 @@ public final class CalibrationFigures {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
                 g.stream(root, w, true, true);      // with the XML declaration; non-ASCII text as character references
-            } catch (java.io.IOException e) {      // a ByteArrayOutputStream: not reached
+            } catch (IOException e) {      // a ByteArrayOutputStream: not reached
                 throw new IllegalStateException("writing a figure to memory", e);
             }
             return out.toByteArray();

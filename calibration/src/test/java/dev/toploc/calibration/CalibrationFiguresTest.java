@@ -50,7 +50,7 @@ class CalibrationFiguresTest {
 
     static Document parse(byte[] svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);      // the SVG 1.1 DOCTYPE: never fetched
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);      // the SVG 1.0 DOCTYPE: never fetched
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", false);
         f.setExpandEntityReferences(false);
         return f.newDocumentBuilder().parse(new ByteArrayInputStream(svg));
