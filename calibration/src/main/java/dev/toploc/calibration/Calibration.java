@@ -87,6 +87,11 @@ public final class Calibration {
                 dirs.put(w, dst);
             }
         }
+        if (f.scenarios().stream().anyMatch(s -> TokenAttacks.usesDraft(s.provider()))) {
+            Path dst = work.resolve(a.getFileName() + Scenario.Weights.DRAFT.suffix());
+            TokenAttacks.writeDraft(a, dst);
+            dirs.put(Scenario.Weights.DRAFT, dst);
+        }
         Map<Scenario.Weights, Model> models = new EnumMap<>(Scenario.Weights.class);
         List<Measurement> out = new ArrayList<>();
         try {
@@ -142,6 +147,12 @@ public final class Calibration {
             case Scenario.Provider.RandomCommits r -> Claims.randomCommits(m, Scenario.question(i, vocab), familyTokens, seeded, i);
             case Scenario.Provider.ZeroCommits z -> Claims.zeroCommits();
             case Scenario.Provider.Relabels r -> Claims.relabeled(m, Scenario.question(i, vocab), familyTokens, seeded, r.actual(), r.claimed());
+            case Scenario.Provider.SpeculatesWithDraftStates x ->
+                    TokenAttacks.speculative(m, models.get(Scenario.Weights.DRAFT), Scenario.question(i, vocab), familyTokens, seeded, x.seedCoupled(), i);
+            case Scenario.Provider.SamplesOtherwise x ->
+                    TokenAttacks.samplesOtherwise(m, Scenario.question(i, vocab), familyTokens, seeded, x.temperature(), x.topP());
+            case Scenario.Provider.CheapTokensClaimedCommits x ->
+                    TokenAttacks.cheapTokens(m, models.get(Scenario.Weights.DRAFT), Scenario.question(i, vocab), familyTokens, seeded);
         };
     }
 
@@ -153,7 +164,7 @@ public final class Calibration {
         try {
             InferenceVerifier.Report r = Recompute.of(c.attestation(), verifierModel, mode, s.verifierStreamsLayers());
             List<ChunkStats> stats = r.commits().chunks().stream().map(x -> x.stats()).toList();
-            return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, stats, r.worstTokenGap(), null);
+            return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, stats, r.worstTokenGap(), null, r.tokens().size());
         } catch (TopLocException e) {
             return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, List.of(), 0, e.getMessage());
         }

@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The calibration report, rendered from a {@link CalibrationResult} and the {@link Machine} only: every
  * number in it is measured or is a parameter of the plan (the rule, the commit spec, the sampling). The
- * Markdown has one table per family; the JSON has the derived thresholds and every measurement.
+ * Markdown has one table per family (and, given a folder, its {@linkplain CalibrationFigures figures}) and the
+ * attacks' margins; the JSON has the derived thresholds and every measurement.
  */
 public final class CalibrationReport {
     private CalibrationReport() {
@@ -32,6 +33,14 @@ public final class CalibrationReport {
      * The Markdown report. {@code command} is how the run was started (shown so it can be repeated).
      */
     public static String markdown(CalibrationResult r, Machine machine, String command) {
+        return markdown(r, machine, command, null);
+    }
+
+    /**
+     * The Markdown report with each family's {@linkplain CalibrationFigures figures} embedded from {@code figures},
+     * a folder relative to the report (null: no figures).
+     */
+    public static String markdown(CalibrationResult r, Machine machine, String command, String figures) {
         Plan plan = r.plan();
         CommitSpec spec = plan.spec();
         ThresholdRule rule = plan.rule();
@@ -78,9 +87,13 @@ public final class CalibrationReport {
                 sb.append(" |\n");
             }
             sb.append('\n');
+            if (figures != null) {
+                sb.append(CalibrationFigures.markdown(r, f, figures));
+            }
         }
         sb.append(findings(r));
         sb.append(whatCatches(r));
+        sb.append(CalibrationMargins.markdown(r));
         sb.append(defaults(r));
         return sb.toString();
     }
@@ -166,6 +179,10 @@ public final class CalibrationReport {
                 sb.append("Its passing runs reach at most ").append(summary(passed, true)).append("; the family's honest evaluation runs reach ")
                         .append(summary(r.measurements().stream().filter(m -> m.family().equals(first.family()) && m.honest() && !m.calibrationSplit()
                                 && m.formatError() == null).toList(), true)).append(".");
+                long same = passed.stream().filter(m -> m.replayMismatches() == 0).count();
+                if (same > 0) {
+                    sb.append(' ').append(same).append(" of the passing runs carry exactly the tokens the replay chooses.");
+                }
                 Scenario s = scenarios.get(first.scenario());
                 if (s != null && !s.note().isEmpty()) {
                     sb.append(' ').append(s.note());
@@ -278,6 +295,7 @@ public final class CalibrationReport {
                 putNum(o, "worstMantErrMedian", s.worstMedian());
                 o.put("worstSignMismatches", s.worstSign());
                 o.put("worstLogitGap", s.worstGap());
+                o.put("replayMismatches", s.replayMismatches());
                 putNum(o, "avgMantErrMean", s.avgMean());
             }
             Thresholds t = r.thresholds().get(s.family());

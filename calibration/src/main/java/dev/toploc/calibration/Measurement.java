@@ -17,11 +17,21 @@ import java.util.List;
  * @param chunks      every chunk's statistics, in order (empty with a format error)
  * @param worstGap    the largest token-replay logit gap (0 with a format error)
  * @param formatError why the claim could not be checked at all; null when it was
+ * @param replayMismatches completion tokens that are not the replay's choice (logit gap above 0; 0 with a format error)
  */
 public record Measurement(String family, String scenario, boolean honest, ComputeMode mode, int prompt, List<ChunkStats> chunks, double worstGap,
-                          String formatError) {
+                          String formatError, int replayMismatches) {
     public Measurement {
         chunks = List.copyOf(chunks);
+        if (replayMismatches < 0) {
+            throw new IllegalArgumentException("replay mismatches " + replayMismatches + " < 0");
+        }
+    }
+
+    /** A measurement whose tokens are all the replay's choice. */
+    public Measurement(String family, String scenario, boolean honest, ComputeMode mode, int prompt, List<ChunkStats> chunks, double worstGap,
+                       String formatError) {
+        this(family, scenario, honest, mode, prompt, chunks, worstGap, formatError, 0);
     }
 
     /** Whether this run is in the calibration split (even prompts), from which thresholds are derived. */

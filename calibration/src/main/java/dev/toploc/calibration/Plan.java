@@ -33,7 +33,7 @@ public record Plan(List<Family> families, List<ComputeMode> verifierModes, Commi
      * The standard plan ({@code toploc calibrate}): {@code model} with every scenario (12 prompts, 4 when
      * {@code quick}; 64 tokens), a random model of Qwen2.5-0.5B's widths with the scenarios that need no
      * trained model (at most 4 prompts, 48 tokens), and unless {@code quick} one of Llama-3-8B's widths
-     * (2 prompts, 40 tokens). The family of {@code model} is named after its folder.
+     * (2 prompts, 40 tokens) and one of Qwen3-0.6B's (4 prompts, 48 tokens). The family of {@code model} is named after its folder.
      */
     public static Plan standard(Path model, Path other, boolean quick) {
         int prompts = quick ? 4 : Scenario.QUESTIONS.size();
@@ -48,6 +48,7 @@ public record Plan(List<Family> families, List<ComputeMode> verifierModes, Commi
                     new Family.ModelSource.Random("llama3-8b-2l", RandomModel.Shape.llama3_8b(2, 1024), "BF16", 21),
                     new Family.ModelSource.Random("llama3-8b-2l-other-seed", RandomModel.Shape.llama3_8b(2, 1024), "BF16", 22), 2, 40,
                     Scenario.standard(false)));
+            f.add(qwen3(Math.min(prompts, 4), 48));
         }
         return new Plan(f, MODES, Claims.SPEC, ThresholdRule.STANDARD);
     }
@@ -65,7 +66,7 @@ public record Plan(List<Family> families, List<ComputeMode> verifierModes, Commi
     /**
      * A random model of Qwen3-0.6B's head layout ({@link RandomModel.Shape#qwen3}: per-head q/k RMSNorm, 16 query
      * heads of 128 over 8 KV heads, so heads x head_dim = 2048 != hidden 1024; tied embeddings) with 2 layers and a
-     * 1024-token vocabulary, and the scenarios that need no trained model: {@code toploc calibrate --qwen3}.
+     * 1024-token vocabulary, and the scenarios that need no trained model (the standard plan's last table).
      */
     public static Family qwen3(int prompts, int maxTokens) {
         return new Family(QWEN3, new Family.ModelSource.Random("qwen3-2l", RandomModel.Shape.qwen3(2, 1024), "BF16", 31),

@@ -34,15 +34,17 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
         /** The claimed model with its linear layers quantized to int4, one scale per group of 32. */
         INT4_GROUP32,
         /** The claimed model's linear layers multiplied by 1 + 1% N(0, 1) noise (seed 5). */
-        NOISE_1PCT;
+        NOISE_1PCT,
+        /** The claimed model's first half of its layers (at least one), final norm and head: the cheaper model of {@link TokenAttacks}. */
+        DRAFT;
 
-        /** The edit that makes these weights from the claimed ones; null for the claimed and the other model. */
+        /** The edit that makes these weights from the claimed ones; null for the claimed model, the other model and the draft. */
         public WeightEdits.Edit edit() {
             return switch (this) {
                 case INT8_PER_ROW -> WeightEdits.quantize(8, Integer.MAX_VALUE);
                 case INT4_GROUP32 -> WeightEdits.quantize(4, 32);
                 case NOISE_1PCT -> WeightEdits.noise(0.01, 5);
-                case CLAIMED, OTHER_MODEL -> null;
+                case CLAIMED, OTHER_MODEL, DRAFT -> null;
             };
         }
 
@@ -52,6 +54,7 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
                 case INT8_PER_ROW -> "-int8";
                 case INT4_GROUP32 -> "-int4-g32";
                 case NOISE_1PCT -> "-noise1pct";
+                case DRAFT -> "-draft";
                 case CLAIMED, OTHER_MODEL -> "";
             };
         }
@@ -149,6 +152,21 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
         /** Computes and commits in {@code actual}, labels the commits {@code claimed}. */
         record Relabels(Dtype actual, Dtype claimed) implements Provider {
         }
+
+        /**
+         * Speculative decoding with the {@link Weights#DRAFT} proposing tokens; commits the draft's rows for the
+         * tokens it proposed and the claimed model accepted ({@link TokenAttacks#speculative}).
+         */
+        record SpeculatesWithDraftStates(boolean seedCoupled) implements Provider {
+        }
+
+        /** Samples on the claimed model at {@code temperature} within nucleus {@code topP}, claims the standard sampling ({@link TokenAttacks#samplesOtherwise}). */
+        record SamplesOtherwise(double temperature, double topP) implements Provider {
+        }
+
+        /** The draft picks the tokens, one prefill of the claimed model makes the commits ({@link TokenAttacks#cheapTokens}). */
+        record CheapTokensClaimedCommits() implements Provider {
+        }
     }
 
     /** An honest or weight-swapping provider on the questions with the standard sampling in {@code mode}. */
@@ -193,6 +211,7 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
                 "One byte changed in the middle of a short prompt: with sampling the completion that follows is often the one the claimed "
                         + "prompt would give, and the states differ mainly in the prefill chunk, where honest noise is largest. Caught when the "
                         + "change moves the continuation."));
+        s.addAll(TokenAttacks.scenarios());
         if (full) {
             s.add(new Scenario("system prompt prefix added", false, false, new Provider.Prefix(true), ""));
             s.add(new Scenario("system prompt prefix removed", false, false, new Provider.Prefix(false), ""));

@@ -5,7 +5,9 @@
  * <ul>
  *   <li>{@link dev.toploc.calibration.Scenario}: a table row as a value (a sealed set of provider records,
  *       {@code Scenario.standard(full)} the standard rows); {@link dev.toploc.calibration.Claims}: the
- *       provider-side functions that make each claim; {@link dev.toploc.calibration.Family} and
+ *       provider-side functions that make each claim; {@link dev.toploc.calibration.TokenAttacks}: the
+ *       attacks on the token choice (speculative decoding from a half-depth draft, another temperature or
+ *       top-p, the draft's tokens with the claimed model's commits); {@link dev.toploc.calibration.Family} and
  *       {@link dev.toploc.calibration.Plan}: what to run ({@code Plan.standard} is {@code toploc calibrate}'s).</li>
  *   <li>{@link dev.toploc.calibration.Calibration#run}: runs a plan into a
  *       {@link dev.toploc.calibration.CalibrationResult} of {@link dev.toploc.calibration.Measurement}s and
@@ -14,7 +16,9 @@
  *       makes an {@link dev.toploc.AcceptancePolicy}; {@link dev.toploc.calibration.Thresholds#accepts}
  *       decides with that policy's own checks (no second copy of them).</li>
  *   <li>{@link dev.toploc.calibration.CalibrationReport}: Markdown and JSON rendered from the result and the
- *       {@link dev.toploc.calibration.Machine} (read from {@code /proc} and the JVM) only;
+ *       {@link dev.toploc.calibration.Machine} (read from {@code /proc} and the JVM) only, with
+ *       {@link dev.toploc.calibration.CalibrationFigures}: per family and statistic an SVG of the honest and
+ *       attack runs and the threshold (JFreeChart drawing into Apache Batik's SVGGraphics2D);
  *       {@link dev.toploc.calibration.CalibrationResult#policyFile} the model's
  *       {@link dev.toploc.policy.PolicyFile}.</li>
  * </ul>

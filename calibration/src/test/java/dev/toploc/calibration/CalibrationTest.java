@@ -29,15 +29,20 @@ class CalibrationTest {
         assertEquals(List.of("provider bf16", "provider fp32", "provider bf16, greedy", "provider fp16", "provider bf16 on 1 thread (verifier on 2)",
                 "provider bf16, verifier streams layers", "long prompt (>= 256 tokens), 16-token completion", "short prompt, 200-token completion",
                 "decode-steps positions", "another model (substitution)", "8-bit weights (per row)", "4-bit weights (group 32)",
-                "weights x (1 + 1% noise)", "one prompt token changed", "system prompt prefix added", "system prompt prefix removed",
+                "weights x (1 + 1% noise)", "one prompt token changed", "speculative decoding, draft states committed",
+                "speculative decoding coupled to the seed, draft states committed", "samples at temperature 1.0, claims 0.8",
+                "samples within top-p 0.9, claims plain sampling", "draft picks the tokens, claimed-model prefill commits", "system prompt prefix added", "system prompt prefix removed",
                 "commits from another completion (replay)", "commits shifted by one position", "random commits", "all-zero commits",
                 "fp16 provider claimed as bf16", "bf16 provider claimed as fp16"), full);
         assertEquals(List.of("provider bf16", "provider fp32", "provider bf16, greedy", "another model (substitution)", "8-bit weights (per row)",
-                "4-bit weights (group 32)", "weights x (1 + 1% noise)", "one prompt token changed"),
+                "4-bit weights (group 32)", "weights x (1 + 1% noise)", "one prompt token changed", "speculative decoding, draft states committed",
+                "speculative decoding coupled to the seed, draft states committed", "samples at temperature 1.0, claims 0.8",
+                "samples within top-p 0.9, claims plain sampling", "draft picks the tokens, claimed-model prefill commits"),
                 Scenario.standard(false).stream().map(Scenario::name).toList());
         Plan quick = Plan.standard(A, B, true);
         assertEquals(List.of("tiny-fortunes-llama", "random Qwen2.5-0.5B widths, 2 layers"), quick.families().stream().map(Family::name).toList());
-        assertEquals(3, Plan.standard(A, B, false).families().size());
+        assertEquals(List.of("tiny-fortunes-llama", "random Qwen2.5-0.5B widths, 2 layers", "random Llama-3-8B widths, 2 layers",
+                Plan.QWEN3), Plan.standard(A, B, false).families().stream().map(Family::name).toList());
         assertEquals(12, Plan.standard(A, B, false).families().get(0).prompts());
     }
 

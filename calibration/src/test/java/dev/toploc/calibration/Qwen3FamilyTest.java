@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The calibration on an architecture other than Llama/Qwen2: the {@code --qwen3} table, on a tiny scale. */
+/** The calibration on an architecture other than Llama/Qwen2: the standard plan's Qwen3 table, on a tiny scale. */
 class Qwen3FamilyTest {
     @Test
     void theQwen3Table_isAddedAfterTheStandardOnes() {

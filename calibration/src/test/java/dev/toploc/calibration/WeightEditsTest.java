@@ -2,6 +2,7 @@ package dev.toploc.calibration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -45,6 +46,22 @@ class WeightEditsTest {
             }
             assertNotEquals(Arrays.hashCode(w), Arrays.hashCode(q), "the edit changed something");
         }
+    }
+
+    @Test
+    void truncate_keepsTheFirstLayers_andRefusesMoreThanThereAre(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        WeightEdits.truncate(CalibrationTest.A, tmp.resolve("two"), 2);
+        try (dev.toploc.runtime.Model full = dev.toploc.runtime.Model.load(CalibrationTest.A);
+             dev.toploc.runtime.Model two = dev.toploc.runtime.Model.load(tmp.resolve("two"))) {
+            assertEquals(2, two.config().numLayers());
+            assertTrue(two.storedTensor("model.layers.1.mlp.down_proj.weight").isPresent());
+            assertTrue(two.storedTensor("model.layers.2.mlp.down_proj.weight").isEmpty(), "layer 2 and up are gone");
+            assertTrue(full.storedTensor("model.layers.2.mlp.down_proj.weight").isPresent());
+            assertTrue(two.storedTensor("lm_head.weight").isPresent(), "the head stays");
+        }
+        int layers = 4;
+        assertThrows(IllegalArgumentException.class, () -> WeightEdits.truncate(CalibrationTest.A, tmp.resolve("five"), layers + 1));
+        assertThrows(IllegalArgumentException.class, () -> WeightEdits.truncate(CalibrationTest.A, tmp.resolve("zero"), 0));
     }
 
     @Test

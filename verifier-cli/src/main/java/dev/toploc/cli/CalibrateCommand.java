@@ -1,6 +1,7 @@
 package dev.toploc.cli;
 
 import dev.toploc.calibration.Calibration;
+import dev.toploc.calibration.CalibrationFigures;
 import dev.toploc.calibration.CalibrationReport;
 import dev.toploc.calibration.CalibrationResult;
 import dev.toploc.calibration.Family;
@@ -13,7 +14,10 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,18 +26,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code toploc calibrate}: the standard calibration plan of the {@code calibration} library on a model,
- * printed as it runs; writes the Markdown table, the raw results (JSON) and the model's policy file.
+ * printed as it runs; writes the Markdown table with its figures (SVG, in the folder named after the report),
+ * the raw results (JSON) and the model's policy file.
  */
-@Command(name = "calibrate", description = "Measure honest noise and attacks, derive a per-model policy, write docs/calibration.md, JSON and the policy file.")
+@Command(name = "calibrate", description = "Measure honest noise and attacks, derive a per-model policy, write docs/calibration.md with its figures (docs/calibration/*.svg), JSON and the policy file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
     @Option(names = "--quick", description = "fewer prompts and no Llama-3-8B-width model (minutes instead of tens of minutes)")
     boolean quick;
-
-    @Option(names = "--qwen3", description = "add a table of a random model with Qwen3-0.6B's head layout (2 layers; 4 prompts, 48 tokens)")
-    boolean qwen3;
 
     @Option(names = "--model", paramLabel = "DIR", description = "the model to calibrate (default: the embedded tiny-fortunes-llama)")
     Path model;
@@ -53,6 +55,12 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace existing output files")
     boolean force;
 
+    /** The figures' folder beside the report, relative to it: the report's name without ".md" (else with ".figures" added). */
+    static String figureFolder(Path report) {
+        String name = report.getFileName().toString();
+        return name.endsWith(".md") && name.length() > 3 ? name.substring(0, name.length() - 3) : name + ".figures";
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
@@ -61,14 +69,19 @@ final class CalibrateCommand implements Callable<Integer> {
         Path a = model != null ? model : EmbeddedModels.model("tiny-fortunes-llama");
         Path b = other != null ? other : EmbeddedModels.model("tiny-fortunes-llama-b");
         Path policyPath = policyOut != null ? policyOut : a.resolve(Policies.FILE_NAME);
-        for (Path p : new Path[] {report, json, policyPath}) {
+        Plan plan = Plan.standard(a, b, quick);
+        String figureFolder = figureFolder(report);
+        Path figures = report.toAbsolutePath().resolveSibling(figureFolder);
+        List<Path> outputs = new ArrayList<>(List.of(report, json, policyPath));
+        for (Family f : plan.families()) {
+            for (CalibrationFigures.Stat s : CalibrationFigures.Stat.values()) {
+                outputs.add(figures.resolve(CalibrationFigures.fileName(f.name(), s)));
+            }
+        }
+        for (Path p : outputs) {
             if (!force && Files.exists(p)) {
                 throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "refusing to overwrite an existing file (use --force)");
             }
-        }
-        Plan plan = Plan.standard(a, b, quick);
-        if (qwen3) {
-            plan = plan.with(Plan.qwen3(4, 48));
         }
         CalibrationResult r = Calibration.run(plan, new Calibration.Progress() {
             @Override
@@ -101,13 +114,18 @@ final class CalibrateCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : "") + (qwen3 ? " --qwen3" : ""));
+        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""), figureFolder);
         byte[] j = CalibrationReport.json(r);
         PolicyFile pf = r.policyFile(plan.families().get(0).name());
         SafeFiles.write(report, force, false, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         SafeFiles.write(json, force, false, o -> o.write(j));
         SafeFiles.write(policyPath, force, false, o -> o.write(pf.toJson()));
-        out.printf(Locale.ROOT, "wrote %s, %s and %s (%.1f min)%n", report, json, policyPath, r.minutes());
+        Map<String, byte[]> svgs = CalibrationFigures.svgs(r);
+        Files.createDirectories(figures);
+        for (var e : svgs.entrySet()) {
+            SafeFiles.write(figures.resolve(e.getKey()), force, false, o -> o.write(e.getValue()));
+        }
+        out.printf(Locale.ROOT, "wrote %s, %s, %s and %d figures in %s (%.1f min)%n", report, json, policyPath, svgs.size(), figures, r.minutes());
         return 0;
     }
 }
