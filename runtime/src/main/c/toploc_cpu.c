@@ -106,19 +106,22 @@ long tlc_packed_elements(int T, int K) {
 }
 
 /*
- * Splits x (T x K fp32, row-major) into bf16 parts hi, mid, lo in `out` (tlc_packed_elements(T, K) elements;
- * padding is zero). layout 0: part p, row t, element k at (p * Tp + t) * Kp + k. layout 1 (AMX B tiles): tile
+ * Splits rows t0 <= t < t1 of x (T x K fp32, row-major) into bf16 parts hi, mid, lo in `out`
+ * (tlc_packed_elements(T, K) elements, zeroed by the caller: the padding stays zero; calls for disjoint row
+ * ranges may run concurrently). layout 0: part p, row t, element k at (p * Tp + t) * Kp + k. layout 1 (AMX B tiles): tile
  * (p, t / 16, k / 32) of 16 rows x 16 tokens x 2 at ((p * Tp / 16 + t / 16) * Kp / 32 + k / 32) * 512, element
  * (k % 32 / 2) * 32 + (t % 16) * 2 + k % 2. Returns the number of parts needed (1: every mid is zero; 2: every
- * lo is zero; else 3), or -1 when some x is not finite or rounds to infinity in bf16 (|x| >= 0x1.ff8p127): the
- * caller then uses the Java kernel.
+ * lo is zero; else 3), or -1 when some x is not finite or rounds to infinity in bf16 (|x| >= 0x1.ffp127): the
+ * caller then uses the Java kernel; -2 for a bad row range.
  */
-int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out) {
+int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, int t1) {
     int Tp = round_up(T, 32), Kp = round_up(K, 32);
     long plane = (long)Tp * Kp;
-    memset(out, 0, 3 * plane * sizeof(uint16_t));
     int needMid = 0, needLo = 0;
-    for (int t = 0; t < T; t++) {
+    if (t0 < 0 || t1 > T || t0 > t1) {
+        return -2;
+    }
+    for (int t = t0; t < t1; t++) {
         for (int k = 0; k < K; k++) {
             float v = x[(long)t * K + k];
             uint32_t u;
