@@ -110,7 +110,9 @@ public final class NativeMatmul {
         String java = "java: " + Compute.vectorPath();
         return switch (compute.cpuBackend()) {
             case JAVA -> java + " (requested)";
-            case AUTO, NATIVE -> p.kernel().isPresent() ? "native: " + p.detail() + " (bf16 weights; other dtypes: java)"
+            case AUTO, NATIVE -> p.kernel().isPresent() ? "native: " + p.detail() + " (bf16 weights; other dtypes"
+                    + (compute.cpuBackend() == Compute.CpuBackend.AUTO && p.kernel().get() == Kernel.AVX512_BF16 ? " and fp32 activations" : "")
+                    + ": java)"
                     : compute.cpuBackend() == Compute.CpuBackend.NATIVE ? "native unavailable: " + p.detail()
                     : java + " (" + p.detail() + ")";
         };
@@ -134,7 +136,10 @@ public final class NativeMatmul {
             }
             return false;
         }
-        return matmul(k.get(), x, tokens, w, bias, y, compute);
+        // auto: the AVX-512 BF16 kernel needs 3 passes for fp32 activations and is then no faster than the Java
+        // kernel's fp32 FMAs; it runs only on bf16-exact activations (the bf16 mode). AMX runs both.
+        return matmul(k.get(), x, tokens, w, bias, y, compute, compute.cpuBackend() == Compute.CpuBackend.AUTO
+                && k.get() == Kernel.AVX512_BF16 ? 1 : 3);
     }
 
     /**
@@ -145,6 +150,11 @@ public final class NativeMatmul {
      * @throws IllegalStateException when this JVM cannot run {@code kernel} ({@link #available})
      */
     public static boolean matmul(Kernel kernel, float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
+        return matmul(kernel, x, tokens, w, bias, y, compute, 3);
+    }
+
+    /** As above; false also when the activations need more than {@code maxParts} bf16 parts. */
+    private static boolean matmul(Kernel kernel, float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute, int maxParts) {
         if (!(Holder.LIB instanceof Library lib) || !lib.has(kernel)) {
             throw new IllegalStateException("native kernel " + kernel + " unavailable: " + probe().detail());
         }
@@ -174,7 +184,7 @@ public final class NativeMatmul {
                 parts.accumulateAndGet(p, (a, b) -> a < 0 || b < 0 ? -1 : Math.max(a, b));
             });
             int np = parts.get();
-            if (np < 0) {
+            if (np < 0 || np > maxParts) {
                 return false;
             }
             MemorySegment ys = arena.allocate((long) tokens * out * 4, 64);
