@@ -112,47 +112,64 @@ long tlc_packed_elements(int T, int K) {
  * (p, t / 16, k / 32) of 16 rows x 16 tokens x 2 at ((p * Tp / 16 + t / 16) * Kp / 32 + k / 32) * 512, element
  * (k % 32 / 2) * 32 + (t % 16) * 2 + k % 2. Returns the number of parts needed (1: every mid is zero; 2: every
  * lo is zero; else 3), or -1 when some x is not finite or rounds to infinity in bf16 (|x| >= 0x1.ffp127): the
- * caller then uses the Java kernel; -2 for a bad row range.
+ * caller then uses the Java kernel; -2 for a bad row range (layout 1: t0 a multiple of 16).
  */
+/* One element's parts; 0 when x is not finite or hi overflows. `need` collects bit 1 (a mid is non-zero) and bit 2 (a lo is). */
+static inline int split3(float v, uint16_t *h, uint16_t *m, uint16_t *l, int *need) {
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    if ((u & 0x7F800000u) == 0x7F800000u) {
+        return 0;
+    }
+    *h = to_bf16(u);
+    if ((*h & 0x7F80u) == 0x7F80u) {
+        return 0;
+    }
+    float r1 = v - from_bf16(*h);          /* exact */
+    memcpy(&u, &r1, 4);
+    *m = to_bf16(u);
+    float r2 = r1 - from_bf16(*m);         /* exact */
+    memcpy(&u, &r2, 4);
+    *l = to_bf16(u);
+    *need |= ((*m & 0x7FFF) != 0) | ((*l & 0x7FFF) != 0) << 1;
+    return 1;
+}
+
 int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, int t1) {
     int Tp = round_up(T, 32), Kp = round_up(K, 32);
     long plane = (long)Tp * Kp;
-    int needMid = 0, needLo = 0;
-    if (t0 < 0 || t1 > T || t0 > t1) {
+    int need = 0;
+    if (t0 < 0 || t1 > T || t0 > t1 || (layout == 1 && t0 % 16 != 0)) {
         return -2;
     }
-    for (int t = t0; t < t1; t++) {
-        for (int k = 0; k < K; k++) {
-            float v = x[(long)t * K + k];
-            uint32_t u;
-            memcpy(&u, &v, 4);
-            if ((u & 0x7F800000u) == 0x7F800000u) {
-                return -1;
+    if (layout == 0) {
+        for (int t = t0; t < t1; t++) {
+            for (int k = 0; k < K; k++) {
+                long idx = (long)t * Kp + k;
+                if (!split3(x[(long)t * K + k], out + idx, out + plane + idx, out + 2 * plane + idx, &need)) {
+                    return -1;
+                }
             }
-            uint16_t h = to_bf16(u);
-            if ((h & 0x7F80u) == 0x7F80u) {
-                return -1;
+        }
+    } else {
+        /* tile by tile, in the order the tiles are written (the reads stay within 16 rows x 32 columns) */
+        for (int tb = t0; tb < t1; tb += 16) {
+            int tn = t1 - tb < 16 ? t1 - tb : 16;
+            for (int kb = 0; kb < K; kb += 32) {
+                long base = ((long)(tb / 16) * (Kp / 32) + kb / 32) * 512;
+                int kn = K - kb < 32 ? K - kb : 32;
+                for (int kk = 0; kk < kn; kk++) {
+                    for (int t = 0; t < tn; t++) {
+                        long idx = base + (kk / 2) * 32 + t * 2 + kk % 2;
+                        if (!split3(x[(long)(tb + t) * K + kb + kk], out + idx, out + plane + idx, out + 2 * plane + idx, &need)) {
+                            return -1;
+                        }
+                    }
+                }
             }
-            float r1 = v - from_bf16(h);          /* exact */
-            memcpy(&u, &r1, 4);
-            uint16_t m = to_bf16(u);
-            float r2 = r1 - from_bf16(m);         /* exact */
-            memcpy(&u, &r2, 4);
-            uint16_t l = to_bf16(u);
-            needMid |= (m & 0x7FFF) != 0;
-            needLo |= (l & 0x7FFF) != 0;
-            long idx;
-            if (layout == 0) {
-                idx = (long)t * Kp + k;
-            } else {
-                idx = ((long)(t / 16) * (Kp / 32) + k / 32) * 512 + (k % 32 / 2) * 32 + (t % 16) * 2 + k % 2;
-            }
-            out[idx] = h;
-            out[plane + idx] = m;
-            out[2 * plane + idx] = l;
         }
     }
-    return needLo ? 3 : needMid ? 2 : 1;
+    return (need & 2) ? 3 : (need & 1) ? 2 : 1;
 }
 
 /* ---------------------------------------------------------------- AVX-512 BF16 */
