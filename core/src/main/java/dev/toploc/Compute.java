@@ -42,7 +42,10 @@ public final class Compute {
      * may differ between backends in the last bits, like two BLAS builds.
      */
     public enum CpuBackend {
-        /** The native library where it is present and applies (bf16 weights, a CPU with AVX-512 BF16), else Java. */
+        /**
+         * The native library where it is present and applies (bf16 weights, a CPU with AVX-512 BF16; without AMX
+         * only for bf16-exact activations, where it is faster), else Java.
+         */
         AUTO,
         /** The Java Vector API kernels everywhere. */
         JAVA,

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the module when gcc is present) called through FFM, for bf16 weights on CPUs with AVX-512 BF16 (and AMX).
  * {@link Matmul#matmul} calls it when the context's {@link Compute.CpuBackend} allows; everything it does not
  * cover (other weight dtypes, a heap weight, a CPU without the instructions, a non-finite activation) runs on
- * the Java kernels.
+ * the Java kernels. Under {@code auto} a CPU without AMX runs only bf16-exact activations (the bf16 mode) natively:
+ * the AVX-512 BF16 kernel needs three passes for fp32 activations and is then slower than the Java kernel.
  *
  * <p><b>Arithmetic.</b> Each fp32 activation is split into bf16 parts {@code hi = bf16(x)},
  * {@code mid = bf16(x - hi)}, {@code lo = bf16(x - hi - mid)} (round to nearest even; both differences are
@@ -106,16 +107,17 @@ public final class NativeMatmul {
      * {@code java: Vector API ... (no native library: ...)}.
      */
     public static String describe(Compute compute) {
+        Compute.CpuBackend b = compute.cpuBackend();
         Probe p = probe();
         String java = "java: " + Compute.vectorPath();
-        return switch (compute.cpuBackend()) {
-            case JAVA -> java + " (requested)";
-            case AUTO, NATIVE -> p.kernel().isPresent() ? "native: " + p.detail() + " (bf16 weights; other dtypes"
-                    + (compute.cpuBackend() == Compute.CpuBackend.AUTO && p.kernel().get() == Kernel.AVX512_BF16 ? " and fp32 activations" : "")
-                    + ": java)"
-                    : compute.cpuBackend() == Compute.CpuBackend.NATIVE ? "native unavailable: " + p.detail()
-                    : java + " (" + p.detail() + ")";
-        };
+        if (b == Compute.CpuBackend.JAVA) {
+            return java + " (requested)";
+        }
+        if (p.kernel().isEmpty()) {
+            return b == Compute.CpuBackend.NATIVE ? "native unavailable: " + p.detail() : java + " (" + p.detail() + ")";
+        }
+        boolean fp32ToJava = b == Compute.CpuBackend.AUTO && p.kernel().get() == Kernel.AVX512_BF16;
+        return "native: " + p.detail() + " (bf16 weights; other dtypes" + (fp32ToJava ? " and fp32 activations" : "") + ": java)";
     }
 
     /**
