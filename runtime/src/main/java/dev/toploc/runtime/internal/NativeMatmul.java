@@ -103,7 +103,7 @@ public final class NativeMatmul {
 
     /**
      * One line for logs: which kernels {@code compute}'s matrix products use, e.g.
-     * {@code native: AMX BF16 tiles (TDPBF16PS), libtoploc_cpu.so (bf16 weights; others: java)} or
+     * {@code native: AMX BF16 tiles (TDPBF16PS), libtoploc_cpu.so (bf16 weights; other dtypes: java)} or
      * {@code java: Vector API ... (no native library: ...)}.
      */
     public static String describe(Compute compute) {
@@ -167,6 +167,13 @@ public final class NativeMatmul {
         int out = w.rows;
         if ((long) tokens * in > x.length || (long) tokens * out > y.length || (bias != null && bias.length < out)) {
             throw new IllegalArgumentException("x, y or bias too short for " + tokens + " x " + in + " -> " + out);
+        }
+        if (maxParts == 1) {   // one pass only: skip the packing at once when some activation is not bf16-exact
+            for (int i = 0, n = tokens * in; i < n; i++) {
+                if ((Float.floatToRawIntBits(x[i]) & 0xFFFF) != 0) {
+                    return false;
+                }
+            }
         }
         try (Arena arena = Arena.ofShared()) {
             long elements = (long) lib.packedElements.invokeExact(tokens, in);
