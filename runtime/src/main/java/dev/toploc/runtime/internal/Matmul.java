@@ -19,9 +19,6 @@ import jdk.incubator.vector.FloatVector;
  * <p>The vector kernel computes 4 outputs x 4 tokens per pass over {@code i} (16 accumulators, 8 loads
  * per 16 FMAs); threads split the output rows in groups whose weights stay in L2 while all tokens pass.
  * {@link #matmulScalar} is its scalar twin, bit-identical by construction and by test.
- *
- * <p>{@link #matmul} first offers the product to {@link NativeMatmul} (the context's
- * {@link Compute.CpuBackend}): bf16 weights then run on the native library's kernels, in their own order.
  */
 public final class Matmul {
     private Matmul() {
@@ -35,7 +32,7 @@ public final class Matmul {
     /** {@code y (T x w.rows) = x (T x w.cols) * w^T}, plus {@code bias} (length w.rows, or null), on {@code compute}'s threads. */
     public static void matmul(float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
         if (NativeMatmul.matmul(x, tokens, w, bias, y, compute)) {
-            return;   // the native backend (bf16 weights; see NativeMatmul), when compute's CpuBackend selects it
+            return;   // bf16 weights on the native library's kernels, in their own order, when compute's CpuBackend selects it
         }
         if (Simd.ENABLED) {
             matmulVector(x, tokens, w, bias, y, compute);
