@@ -110,7 +110,8 @@ long tlc_packed_elements(int T, int K) {
  * (tlc_packed_elements(T, K) elements, zeroed by the caller: the padding stays zero; calls for disjoint row
  * ranges may run concurrently). layout 0: part p, row t, element k at (p * Tp + t) * Kp + k. layout 1 (AMX B tiles): tile
  * (p, t / 16, k / 32) of 16 rows x 16 tokens x 2 at ((p * Tp / 16 + t / 16) * Kp / 32 + k / 32) * 512, element
- * (k % 32 / 2) * 32 + (t % 16) * 2 + k % 2. Returns the number of parts needed (1: every mid is zero; 2: every
+ * (k % 32 / 2) * 32 + (t % 16) * 2 + k % 2. layout 2: layout 1 by scalar code (the reference the tests compare layout 1's
+ * AVX-512 code with; layout 1 and 2 need t0 a multiple of 16). Returns the number of parts needed (1: every mid is zero; 2: every
  * lo is zero; else 3), or -1 when some x is not finite or rounds to infinity in bf16 (|x| >= 0x1.ffp127): the
  * caller then uses the Java kernel; -2 for a bad row range (layout 1: t0 a multiple of 16).
  */
@@ -135,11 +136,72 @@ static inline int split3(float v, uint16_t *h, uint16_t *m, uint16_t *l, int *ne
     return 1;
 }
 
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw")
+
+/* split3 on 16 lanes: the same integer RNE and exact fp32 differences; 0 when a lane is not finite or hi overflows */
+static inline int split16(__m512 v, __m512i *h, __m512i *m, __m512i *l, int *need) {
+    const __m512i c7fff = _mm512_set1_epi32(0x7FFF), one = _mm512_set1_epi32(1), expo = _mm512_set1_epi32(0x7F800000);
+    __m512i u = _mm512_castps_si512(v);
+    if (_mm512_cmpeq_epi32_mask(_mm512_and_si512(u, expo), expo)) {
+        return 0;
+    }
+#define RNE(u) _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(u, c7fff), _mm512_and_si512(_mm512_srli_epi32(u, 16), one)), 16)
+    *h = RNE(u);
+    if (_mm512_cmpeq_epi32_mask(_mm512_and_si512(*h, _mm512_set1_epi32(0x7F80)), _mm512_set1_epi32(0x7F80))) {
+        return 0;
+    }
+    __m512 r1 = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_slli_epi32(*h, 16)));
+    *m = RNE(_mm512_castps_si512(r1));
+    __m512 r2 = _mm512_sub_ps(r1, _mm512_castsi512_ps(_mm512_slli_epi32(*m, 16)));
+    *l = RNE(_mm512_castps_si512(r2));
+#undef RNE
+    const __m512i mag = _mm512_set1_epi32(0x7FFF);
+    *need |= (_mm512_test_epi32_mask(*m, mag) != 0) | (_mm512_test_epi32_mask(*l, mag) != 0) << 1;
+    return 1;
+}
+
+/* Layout 1 (AMX tiles) with AVX-512: per token and 32-wide chunk, the 16 pairs go to the 16 rows of the tile at
+ * the token's column, one scatter per part. Every AMX CPU has AVX-512 F/BW. */
+static int pack_tiles(const float *x, int T, int K, uint16_t *out, int t0, int t1) {
+    int Tp = round_up(T, 32), Kp = round_up(K, 32);
+    long plane = (long)Tp * Kp;
+    int need = 0;
+    const __m512i rows = _mm512_set_epi32(240, 224, 208, 192, 176, 160, 144, 128, 112, 96, 80, 64, 48, 32, 16, 0);
+    for (int tb = t0; tb < t1; tb += 16) {
+        int tn = t1 - tb < 16 ? t1 - tb : 16;
+        for (int kb = 0; kb < K; kb += 32) {
+            long base = ((long)(tb / 16) * (Kp / 32) + kb / 32) * 512;
+            int kn = K - kb < 32 ? K - kb : 32;
+            __mmask16 lo16 = kn >= 16 ? 0xFFFF : (__mmask16)((1u << kn) - 1u);
+            __mmask16 hi16 = kn >= 32 ? 0xFFFF : kn <= 16 ? 0 : (__mmask16)((1u << (kn - 16)) - 1u);
+            for (int t = 0; t < tn; t++) {
+                const float *row = x + (long)(tb + t) * K + kb;
+                __m512i h0, m0, l0, h1, m1, l1;
+                if (!split16(_mm512_maskz_loadu_ps(lo16, row), &h0, &m0, &l0, &need)
+                        || !split16(_mm512_maskz_loadu_ps(hi16, row + 16), &h1, &m1, &l1, &need)) {
+                    return -1;
+                }
+                __m512i idx = _mm512_add_epi32(rows, _mm512_set1_epi32(t));   /* dword (pair) kk at row kk, column t */
+                __m512i hv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(h0)), _mm512_cvtepi32_epi16(h1), 1);
+                __m512i mv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(m0)), _mm512_cvtepi32_epi16(m1), 1);
+                __m512i lv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)), _mm512_cvtepi32_epi16(l1), 1);
+                _mm512_i32scatter_epi32((void *)(out + base), idx, hv, 4);
+                _mm512_i32scatter_epi32((void *)(out + plane + base), idx, mv, 4);
+                _mm512_i32scatter_epi32((void *)(out + 2 * plane + base), idx, lv, 4);
+            }
+        }
+    }
+    return (need & 2) ? 3 : (need & 1) ? 2 : 1;
+}
+
+#pragma GCC pop_options
+
 int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, int t1) {
     int Tp = round_up(T, 32), Kp = round_up(K, 32);
     long plane = (long)Tp * Kp;
     int need = 0;
-    if (t0 < 0 || t1 > T || t0 > t1 || (layout == 1 && t0 % 16 != 0)) {
+    if (t0 < 0 || t1 > T || t0 > t1 || (layout != 0 && t0 % 16 != 0) || layout < 0 || layout > 2) {
         return -2;
     }
     if (layout == 0) {
@@ -151,8 +213,10 @@ int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, in
                 }
             }
         }
+    } else if (layout == 1) {
+        return pack_tiles(x, T, K, out, t0, t1);
     } else {
-        /* tile by tile, in the order the tiles are written (the reads stay within 16 rows x 32 columns) */
+        /* the scalar form of layout 1, tile by tile (kept as the reference of pack_tiles: tlc_pack(..., 2, ...)) */
         for (int tb = t0; tb < t1; tb += 16) {
             int tn = t1 - tb < 16 ? t1 - tb : 16;
             for (int kb = 0; kb < K; kb += 32) {

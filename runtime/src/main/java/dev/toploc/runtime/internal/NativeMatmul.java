@@ -230,6 +230,24 @@ public final class NativeMatmul {
         }
     }
 
+    /**
+     * {@code tlc_pack} of {@code x} (tokens x in) in {@code layout} (0: rows, 1: AMX tiles by AVX-512 code, 2: the same
+     * tiles by scalar code), with the part count it returns as the last element; for tests.
+     */
+    static short[] pack(float[] x, int tokens, int in, int layout) throws Throwable {
+        if (!(Holder.LIB instanceof Library lib)) {
+            throw new IllegalStateException(probe().detail());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            long n = (long) lib.packedElements.invokeExact(tokens, in);
+            MemorySegment out = arena.allocate(n * 2, 64);
+            int parts = (int) lib.pack.invokeExact(MemorySegment.ofArray(x), tokens, in, layout, out, 0, tokens);
+            short[] r = java.util.Arrays.copyOf(out.toArray(ValueLayout.JAVA_SHORT), (int) n + 1);
+            r[(int) n] = (short) parts;
+            return r;
+        }
+    }
+
     // ------------------------------------------------------------------ scalar twins
 
     /**

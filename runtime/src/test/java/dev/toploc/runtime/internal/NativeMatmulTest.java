@@ -280,6 +280,27 @@ class NativeMatmulTest {
         assertEquals(null, NativeMatmul.split(new float[] {0x1.ffp127f}, 1));        // the tie rounds up, to Inf
     }
 
+    /** The AMX tiles packed by AVX-512 code equal the scalar packing, element for element, tails and edge values included. */
+    @ParameterizedTest(name = "tokens={0} in={1}")
+    @CsvSource({"1,1", "16,32", "17,33", "37,2048", "5,71", "40,130"})
+    void amxPacking_vectorEqualsScalar(int tokens, int in) throws Throwable {
+        assumeKernel(NativeMatmul.Kernel.AMX_BF16);
+        Random r = new Random(tokens * 7L + in);
+        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_NORMAL, 1e-39f, 0x1p-133f, 3e38f, 0x1.fe8p127f, 1f + 0x1p-23f, -(1f + 0x1p-17f)};
+        float[] x = new float[tokens * in];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 5 == 0 ? edges[r.nextInt(edges.length)] : (float) r.nextGaussian();
+        }
+        assertArrayEquals(NativeMatmul.pack(x, tokens, in, 2), NativeMatmul.pack(x, tokens, in, 1));
+        float[] bf = activations(r, tokens * in, true);
+        short[] p = NativeMatmul.pack(bf, tokens, in, 1);
+        assertArrayEquals(NativeMatmul.pack(bf, tokens, in, 2), p);
+        assertEquals(1, p[p.length - 1], "bf16-exact activations need one part");
+        x[x.length - 1] = Float.NaN;
+        assertEquals(-1, NativeMatmul.pack(x, tokens, in, 1)[p.length - 1]);
+        assertEquals(-1, NativeMatmul.pack(x, tokens, in, 2)[p.length - 1]);
+    }
+
     @Test
     void fallbacks_runTheJavaKernel() {
         Random r = new Random(1);
