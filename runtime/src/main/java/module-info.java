@@ -5,6 +5,9 @@
  * weights in place) is exported only to the GPU bridge (its prefill reads the weights and RoPE tables in place)
  * and to the calibration library (its weight edits decode and rewrite stored tensors).
  *
+ * <p>The native CPU matmul ({@code libtoploc_cpu}, see {@code docs/runtime.md}) is called through FFM: a module-path
+ * user starts java with {@code --enable-native-access=dev.toploc.runtime} (JDK 25 otherwise warns on first use).
+ *
  * <p>DJL's tokenizers jar has no module descriptor: it is the automatic module {@code ai.djl.tokenizers}
  * (its manifest's {@code Automatic-Module-Name}); GraalJS comes as the named module {@code org.graalvm.polyglot}.
  */

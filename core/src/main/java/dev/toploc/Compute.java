@@ -11,7 +11,8 @@ import java.util.stream.IntStream;
 
 /**
  * Where the library computes: how many threads run independent per-chunk (and per-row, per-head) tasks,
- * and which device selects 16-bit top-k ({@code null}: the CPU kernels). An immutable value passed
+ * which device selects 16-bit top-k ({@code null}: the CPU kernels), and which CPU kernels the runtime's
+ * matrix products use ({@link CpuBackend}). An immutable value passed
  * explicitly to commit building ({@link Commits}), verification ({@link Verifier}), the hook
  * ({@link CommitHook}) and the runtime's model, so verifications with different settings can run
  * concurrently in one JVM; there is no process-wide switch.
@@ -28,22 +29,52 @@ import java.util.stream.IntStream;
  * Compute cpu = Compute.defaults();                         // CPU top-k, all processors
  * Compute one = Compute.defaults().withThreads(1);          // everything on the calling thread
  * Compute gpu = Compute.defaults().withTopK(cudaBackend);   // 16-bit top-k on a device
+ * Compute jvm = Compute.defaults().withCpuBackend(Compute.CpuBackend.JAVA);   // no native matmul
  * List<Commit> commits = Commits.commitAll(states, plan, spec, gpu);
  * }</pre>
  */
 public final class Compute {
-    private static final Compute DEFAULTS = new Compute(Runtime.getRuntime().availableProcessors(), null);
+    private static final Compute DEFAULTS = new Compute(Runtime.getRuntime().availableProcessors(), null, CpuBackend.AUTO);
+
+    /**
+     * Which kernels the runtime's CPU matrix products use (the runtime's {@code Matmul} reads it; core itself
+     * has none). Each backend has its own fixed reduction order, so results are deterministic per backend but
+     * may differ between backends in the last bits, like two BLAS builds.
+     */
+    public enum CpuBackend {
+        /**
+         * The native library where it is present and applies (bf16 weights, a CPU with AVX-512 BF16; without AMX
+         * only for bf16-exact activations, where it is faster), else Java.
+         */
+        AUTO,
+        /** The Java Vector API kernels everywhere. */
+        JAVA,
+        /** The native library where it applies (bf16 weights); without a usable library, matrix products fail naming why. */
+        NATIVE;
+
+        /** {@code auto}, {@code java} or {@code native} (any case). */
+        public static CpuBackend fromName(String name) {
+            for (CpuBackend b : values()) {
+                if (b.name().equalsIgnoreCase(name.trim())) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("unknown CPU backend '" + name + "' (expected auto, java or native)");
+        }
+    }
 
     private final int threads;
     private final TopKAccelerator topK;
+    private final CpuBackend cpuBackend;
     private volatile ForkJoinPool pool;
 
-    private Compute(int threads, TopKAccelerator topK) {
+    private Compute(int threads, TopKAccelerator topK, CpuBackend cpuBackend) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads = " + threads + " (expected >= 1)");
         }
         this.threads = threads;
         this.topK = topK;
+        this.cpuBackend = java.util.Objects.requireNonNull(cpuBackend, "cpuBackend");
     }
 
     /** The default context: CPU top-k, as many threads as available processors. */
@@ -53,12 +84,22 @@ public final class Compute {
 
     /** This context with {@code n} threads (1: everything on the calling thread). */
     public Compute withThreads(int n) {
-        return new Compute(n, topK);
+        return new Compute(n, topK, cpuBackend);
     }
 
     /** This context with 16-bit top-k on {@code accelerator} ({@code null}: the CPU kernels). */
     public Compute withTopK(TopKAccelerator accelerator) {
-        return new Compute(threads, accelerator);
+        return new Compute(threads, accelerator, cpuBackend);
+    }
+
+    /** This context with the runtime's matrix products on {@code backend} (default {@link CpuBackend#AUTO}). */
+    public Compute withCpuBackend(CpuBackend backend) {
+        return new Compute(threads, topK, backend);
+    }
+
+    /** The CPU matrix-product backend the runtime uses. */
+    public CpuBackend cpuBackend() {
+        return cpuBackend;
     }
 
     public int threads() {
@@ -162,6 +203,7 @@ public final class Compute {
 
     @Override
     public String toString() {
-        return "Compute[threads=" + threads + ", topK=" + (topK == null ? "cpu" : topK.name()) + "]";
+        return "Compute[threads=" + threads + ", topK=" + (topK == null ? "cpu" : topK.name()) + ", cpuBackend="
+                + cpuBackend.name().toLowerCase(java.util.Locale.ROOT) + "]";
     }
 }

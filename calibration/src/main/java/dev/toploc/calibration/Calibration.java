@@ -138,7 +138,7 @@ public final class Calibration {
         Sampling seeded = Scenario.Decoding.SEEDED.sampling(i);
         return switch (p) {
             case Scenario.Provider.Generates g -> Claims.honest(models.get(g.weights()), m, g.prompts().ids(i, vocab),
-                    g.maxTokens() > 0 ? g.maxTokens() : familyTokens, g.decoding().sampling(i), g.mode(), g.positions(), g.threads());
+                    g.maxTokens() > 0 ? g.maxTokens() : familyTokens, g.decoding().sampling(i), g.mode(), g.positions(), g.threads(), g.cpuBackend());
             case Scenario.Provider.ChangesOnePromptToken c -> Claims.promptChanged(m, Scenario.question(i, vocab), familyTokens, seeded);
             case Scenario.Provider.Prefix x -> Claims.prefixed(m, Scenario.question(i, vocab), familyTokens, seeded, x.added());
             case Scenario.Provider.ReplaysCommitsOfTheNextPrompt r ->

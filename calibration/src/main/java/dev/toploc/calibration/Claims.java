@@ -54,8 +54,14 @@ public final class Claims {
      */
     public static Submission honest(Model engine, Model claimed, int[] prompt, int maxTokens, Sampling s, ComputeMode mode, PositionConvention conv,
                                     int threads) throws Exception {
-        Generator.Generation g = Generator.generate(engine, prompt, maxTokens, s, -1, mode, null,
-                threads > 0 ? dev.toploc.Compute.defaults().withThreads(threads) : dev.toploc.Compute.defaults());
+        return honest(engine, claimed, prompt, maxTokens, s, mode, conv, threads, dev.toploc.Compute.CpuBackend.AUTO);
+    }
+
+    /** As above, the engine's matrix products on {@code cpuBackend}. */
+    public static Submission honest(Model engine, Model claimed, int[] prompt, int maxTokens, Sampling s, ComputeMode mode, PositionConvention conv,
+                                    int threads, dev.toploc.Compute.CpuBackend cpuBackend) throws Exception {
+        dev.toploc.Compute c = dev.toploc.Compute.defaults().withCpuBackend(cpuBackend);
+        Generator.Generation g = Generator.generate(engine, prompt, maxTokens, s, -1, mode, null, threads > 0 ? c.withThreads(threads) : c);
         return claim(claimed, g.prompt(), g.completion(), g.hidden(), engine.config().hiddenSize(), mode, conv, s, maxTokens, SPEC.dtype(), SPEC.dtype());
     }
 

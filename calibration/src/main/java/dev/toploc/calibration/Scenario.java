@@ -1,5 +1,6 @@
 package dev.toploc.calibration;
 
+import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
 import dev.toploc.runtime.ComputeMode;
@@ -119,10 +120,14 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
     public sealed interface Provider {
         /**
          * Generates on {@code weights} and claims the verifier's model: honest when the weights are the claimed
-         * ones. {@code maxTokens <= 0}: the family's; {@code threads <= 0}: as configured.
+         * ones. {@code maxTokens <= 0}: the family's; {@code threads <= 0}: as configured; {@code cpuBackend}: the
+         * provider's CPU matmul kernels (the verifier's are the default, {@code auto}: native where present).
          */
         record Generates(Weights weights, ComputeMode mode, Prompts prompts, int maxTokens, Decoding decoding, PositionConvention positions,
-                         int threads) implements Provider {
+                         int threads, Compute.CpuBackend cpuBackend) implements Provider {
+            Generates(Weights weights, ComputeMode mode, Prompts prompts, int maxTokens, Decoding decoding, PositionConvention positions, int threads) {
+                this(weights, mode, prompts, maxTokens, decoding, positions, threads, Compute.CpuBackend.AUTO);
+            }
         }
 
         /** Serves the prompt with one byte changed, claims the original. */
@@ -189,6 +194,8 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
             s.add(new Scenario("provider fp16", true, false, generates(Weights.CLAIMED, ComputeMode.FP16), ""));
             s.add(new Scenario("provider bf16 on 1 thread (verifier on 2)", true, false,
                     new Provider.Generates(Weights.CLAIMED, ComputeMode.BF16, Prompts.QUESTION, 0, Decoding.SEEDED, produced, 1), ""));
+            s.add(new Scenario("provider bf16 on the Java kernels (verifier: native CPU backend where present)", true, false,
+                    new Provider.Generates(Weights.CLAIMED, ComputeMode.BF16, Prompts.QUESTION, 0, Decoding.SEEDED, produced, 0, Compute.CpuBackend.JAVA), ""));
             s.add(new Scenario("provider bf16, verifier streams layers", true, true, generates(Weights.CLAIMED, ComputeMode.BF16), ""));
             s.add(new Scenario("long prompt (>= 256 tokens), 16-token completion", true, false,
                     new Provider.Generates(Weights.CLAIMED, ComputeMode.BF16, Prompts.LONG, 16, Decoding.SEEDED, produced, 0), ""));

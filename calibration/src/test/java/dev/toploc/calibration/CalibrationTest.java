@@ -27,6 +27,7 @@ class CalibrationTest {
     void theStandardPlan_keepsTheTablesRows_inOrder() {
         List<String> full = Scenario.standard(true).stream().map(Scenario::name).toList();
         assertEquals(List.of("provider bf16", "provider fp32", "provider bf16, greedy", "provider fp16", "provider bf16 on 1 thread (verifier on 2)",
+                "provider bf16 on the Java kernels (verifier: native CPU backend where present)",
                 "provider bf16, verifier streams layers", "long prompt (>= 256 tokens), 16-token completion", "short prompt, 200-token completion",
                 "decode-steps positions", "another model (substitution)", "8-bit weights (per row)", "4-bit weights (group 32)",
                 "weights x (1 + 1% noise)", "one prompt token changed", "speculative decoding, draft states committed",

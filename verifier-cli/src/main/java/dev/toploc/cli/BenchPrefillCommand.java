@@ -40,6 +40,9 @@ final class BenchPrefillCommand implements Callable<Integer> {
     @Option(names = "--modes", defaultValue = "fp32,bf16,fp16", split = ",", description = "modes (default ${DEFAULT-VALUE})")
     List<String> modes;
 
+    @Option(names = "--cpu-backend", defaultValue = "auto", paramLabel = "B", description = "auto, java or native: the CPU matmul kernels (default ${DEFAULT-VALUE})")
+    String cpuBackend;
+
     @Option(names = "--runs", defaultValue = "3", description = "timed runs per cell, median reported (default ${DEFAULT-VALUE})")
     int runs;
 
@@ -49,6 +52,7 @@ final class BenchPrefillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--tokens, --runs and --layers must be >= 1");
         }
         PrintWriter out = command.commandLine().getOut();
+        Compute base = Device.select("cpu", cpuBackend, out).compute();   // prints "cpu backend: ..."
         Path dir = model;
         Path tmp = null;
         if (dir == null) {
@@ -70,7 +74,7 @@ final class BenchPrefillCommand implements Callable<Integer> {
             for (String name : modes) {
                 ComputeMode mode = ComputeMode.fromWireName(name);
                 for (int threads : all > 1 ? new int[] {1, all} : new int[] {1}) {
-                    Compute compute = Compute.defaults().withThreads(threads);
+                    Compute compute = base.withThreads(threads);
                     m.prefill(ids, mode, compute);         // warm-up (JIT, page cache, rounded weights)
                     double[] s = new double[runs];
                     for (int r = 0; r < runs; r++) {

@@ -6,12 +6,14 @@ import dev.toploc.cuda.CudaException;
 import dev.toploc.cuda.CudaPrefill;
 import dev.toploc.runtime.InferenceVerifier;
 import dev.toploc.runtime.Model;
+import dev.toploc.runtime.CpuBackends;
 import java.io.PrintWriter;
 
 /**
  * The {@code --device cpu|cuda|auto} rule: {@code cuda} without a usable device is an error naming why;
  * {@code auto} uses a GPU when there is one and says why not otherwise. On a GPU the commits' top-k runs
- * there, and so does the fp32 prefill of a model the GPU kernels cover (others stay on the CPU, said so).
+ * there, and so does the fp32 prefill of a model the GPU kernels cover (others stay on the CPU, said so). The
+ * {@code --cpu-backend auto|java|native} rule picks the CPU matrix products' kernels ({@link Compute.CpuBackend}).
  * Nothing process-wide is switched: commands pass {@link #compute()} and {@link #engine()} on.
  */
 final class Device implements AutoCloseable {
@@ -20,13 +22,32 @@ final class Device implements AutoCloseable {
     private final Compute compute;
     private CudaPrefill prefill;
 
-    private Device(CudaBackend gpu, PrintWriter err) {
+    private Device(CudaBackend gpu, PrintWriter err, Compute.CpuBackend cpuBackend) {
         this.gpu = gpu;
         this.err = err;
-        this.compute = Compute.defaults().withTopK(gpu);
+        this.compute = Compute.defaults().withTopK(gpu).withCpuBackend(cpuBackend);
     }
 
     static Device select(String device, PrintWriter err) throws CudaException {
+        return select(device, Compute.CpuBackend.AUTO, err);
+    }
+
+    /**
+     * As {@link #select(String, PrintWriter)}, with the CPU matrix products on {@code cpuBackend}
+     * ({@code --cpu-backend auto|java|native}), said on {@code err}; {@code native} without a usable native
+     * library is an error naming why.
+     */
+    static Device select(String device, String cpuBackend, PrintWriter err) throws CudaException {
+        Compute.CpuBackend b = Compute.CpuBackend.fromName(cpuBackend);
+        String line = CpuBackends.describe(Compute.defaults().withCpuBackend(b));
+        if (b == Compute.CpuBackend.NATIVE && CpuBackends.nativeUnavailable().isPresent()) {
+            throw new IllegalArgumentException("--cpu-backend native: " + CpuBackends.nativeUnavailable().get());
+        }
+        err.println("cpu backend: " + line);
+        return select(device, b, err);
+    }
+
+    private static Device select(String device, Compute.CpuBackend cpuBackend, PrintWriter err) throws CudaException {
         CudaBackend gpu = switch (device) {
             case "cpu" -> null;
             case "cuda" -> CudaBackend.open();
@@ -42,7 +63,7 @@ final class Device implements AutoCloseable {
         if (gpu != null) {
             err.println("device: " + gpu.name());
         }
-        return new Device(gpu, err);
+        return new Device(gpu, err, cpuBackend);
     }
 
     /** The compute context: all processors, and the commits' top-k on the GPU when there is one. */

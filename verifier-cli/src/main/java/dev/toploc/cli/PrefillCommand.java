@@ -55,6 +55,10 @@ final class PrefillCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "threads (default: all processors)")
     Integer threads;
 
+    @Option(names = "--cpu-backend", defaultValue = "auto", paramLabel = "B",
+            description = "auto, java or native: the CPU matmul kernels (native: libtoploc_cpu, bf16 weights; default ${DEFAULT-VALUE})")
+    String cpuBackend;
+
     @Override
     public Integer call() throws Exception {
         ComputeMode m = ComputeMode.fromWireName(mode);
@@ -63,7 +67,7 @@ final class PrefillCommand implements Callable<Integer> {
         }
         int[] ids = input.ids != null ? TokenIds.parse(input.ids, "--ids")
                 : input.idsFile != null ? TokenIds.fromFile(input.idsFile) : Prompts.ids(model, input.prompt, null);
-        try (Device dev = Device.select(m == ComputeMode.FP32 ? device : "cpu", command.commandLine().getErr());
+        try (Device dev = Device.select(m == ComputeMode.FP32 ? device : "cpu", cpuBackend, command.commandLine().getErr());
              Model mdl = Model.load(model)) {
             int d = mdl.config().hiddenSize();
             Compute compute = threads != null ? dev.compute().withThreads(threads) : dev.compute();

@@ -64,6 +64,10 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
     @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill")
     String device;
 
+    @Option(names = "--cpu-backend", defaultValue = "auto", paramLabel = "B",
+            description = "auto, java or native: the CPU matmul kernels (native: libtoploc_cpu, bf16 weights; default ${DEFAULT-VALUE})")
+    String cpuBackend;
+
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (toploc calibrate); default: the model folder's toploc-policy.json when present, else the reference's thresholds")
     Path policyFile;
 
@@ -184,7 +188,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
             replay = noReplay ? InferenceVerifier.SamplingCheck.OFF : null;
         }
         outcome.stage("model");
-        try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+        try (Device dev = Device.select(device, cpuBackend, err); Model mdl = Model.load(model)) {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
             }
@@ -309,7 +313,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
         int[] c = TokenIds.parse(completionIds, "--completion-ids");
         CommitSpec spec = new CommitSpec(proofsDtype(dtype), topk, chunk);
         outcome.stage("model");
-        try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
+        try (Device dev = Device.select(device, cpuBackend, err); Model mdl = Model.load(model)) {
             if (m == ComputeMode.FP32) {
                 dev.prefillOn(mdl);
             }

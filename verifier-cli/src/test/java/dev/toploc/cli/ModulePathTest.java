@@ -91,7 +91,7 @@ class ModulePathTest {
         Path classes = ModuleEncapsulationTest.compile(dir, "Probe", PROBE);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--module-path", modulePath(), "--add-modules", String.join(",", ROOTS),
-                "--enable-native-access=ALL-UNNAMED,dev.toploc.cuda", "-cp", classes.toString(), "Probe"));
+                "--enable-native-access=ALL-UNNAMED,dev.toploc.cuda,dev.toploc.runtime", "-cp", classes.toString(), "Probe"));
         cmd.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -31,6 +31,9 @@ public final class Matmul {
 
     /** {@code y (T x w.rows) = x (T x w.cols) * w^T}, plus {@code bias} (length w.rows, or null), on {@code compute}'s threads. */
     public static void matmul(float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
+        if (NativeMatmul.matmul(x, tokens, w, bias, y, compute)) {
+            return;   // bf16 weights on the native library's kernels, in their own order, when compute's CpuBackend selects it
+        }
         if (Simd.ENABLED) {
             matmulVector(x, tokens, w, bias, y, compute);
         } else {
