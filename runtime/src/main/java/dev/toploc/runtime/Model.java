@@ -381,6 +381,24 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /** The CPU matmul kernel this JVM runs, in words ({@code java-vector (...)} or {@code java-scalar (...)}), for logs and benchmarks. */
+    public static String matmulBackend() {
+        return Matmul.backend();
+    }
+
+    /** Bytes of the weight files (what the mapped weights occupy once every page has been read). */
+    public long weightBytes() {
+        long n = 0;
+        for (Path f : weightFiles) {
+            try {
+                n += Files.size(f);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(f.getFileName() + ": cannot read its size", e);
+            }
+        }
+        return n;
+    }
+
     // ------------------------------------------------------------------------------------ forward pass
 
     /** Final-norm hidden states of every position of {@code tokens} ({@code tokens.length x hidden}, row-major). */
