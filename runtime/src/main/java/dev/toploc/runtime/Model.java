@@ -12,6 +12,7 @@ import dev.toploc.runtime.internal.Gemma;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
 import dev.toploc.runtime.internal.MoeBlock;
+import dev.toploc.runtime.internal.Pages;
 import dev.toploc.runtime.internal.Rope;
 import dev.toploc.runtime.internal.Safetensors;
 import dev.toploc.runtime.internal.Weight;
@@ -413,8 +414,9 @@ public final class Model implements AutoCloseable {
 
     /**
      * As {@link #prefill(int[], ComputeMode)}; with {@code streamLayers} each layer's weights are released
-     * after use (mapped pages handed back to the OS, rounded copies not cached), so only one layer need be
-     * resident: the results are identical.
+     * after use (mapped pages handed back to the OS, rounded copies not cached) and the next layer's are
+     * prefetched from disk while a layer computes ({@code madvise} on Linux), so only about one layer need
+     * be resident and a model larger than memory runs: the results are identical.
      */
     public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers) {
         return prefill(tokens, mode, streamLayers, null, Compute.defaults());
@@ -594,7 +596,13 @@ public final class Model implements AutoCloseable {
         float[] up = new float[T * inter];
         boolean vector = Attention.vectorDefault();
         Layer[] ls = stream ? layers : adaptedLayers(mode);
+        if (stream && ls.length > 0) {
+            pages(layers[0], Pages::prefetch);
+        }
         for (int l = 0; l < ls.length; l++) {
+            if (stream && l + 1 < ls.length) {
+                pages(layers[l + 1], Pages::prefetch);     // streamed layers are not resident: read the next from disk while this one computes
+            }
             Layer L = stream ? adapt(layers[l], mode) : ls[l];
             rmsNorm(x, T, d, L.inNorm, eps, mode, h, unit, compute);
             linear(h, T, L.q, L.qBias, mode, q, compute);
@@ -639,7 +647,7 @@ public final class Model implements AutoCloseable {
             }
             addInPlace(x, o, mode);
             if (stream) {
-                release(layers[l]);
+                pages(layers[l], Pages::release);
             }
             if (progress != null) {
                 progress.accept(l + 1);
@@ -756,18 +764,15 @@ public final class Model implements AutoCloseable {
         return Weight.ofFloats(r, w.rows(), w.cols());
     }
 
-    private static void release(Layer L) {
+    /** {@code hint} on the segment of each of the layer's matrices (as stored; mapped ones are the ones it acts on). */
+    private static void pages(Layer L, java.util.function.Consumer<MemorySegment> hint) {
         List<Weight> ws = new ArrayList<>(Arrays.asList(L.q, L.k, L.v, L.o, L.gate, L.up, L.down));
         if (L.moe != null) {
             ws.addAll(Arrays.asList(L.moe.all()));
         }
         for (Weight w : ws) {
-            if (w == null) {
-                continue;
-            }
-            MemorySegment s = w.segment();
-            if (s.isMapped()) {
-                s.unload();
+            if (w != null) {
+                hint.accept(w.segment());
             }
         }
     }

@@ -95,7 +95,10 @@ final class BenchPrefillCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "writing a random Llama (hidden %d, %d heads / %d KV, MLP %d, vocab %d, %d layers, bf16) to %s ...%n",
                         random.hidden(), random.heads(), random.kvHeads(), random.intermediate(), random.vocab(), layers, dir);
                 out.flush();
-                RandomModel.write(dir, random, "BF16", 2026, Math.max(1, layers / 2));
+                // shards of at most ~2 GB: the writer holds one shard's bytes at a time (the 2048 shape fits one file)
+                long bytes = 2L * random.hidden() * ((long) random.vocab() * 2 + (long) layers * (2L * random.heads() * random.headDim()
+                        + 2L * random.kvHeads() * random.headDim() + 3L * random.intermediate()));
+                RandomModel.write(dir, random, "BF16", 2026, (int) Math.max(1, Math.min(layers, (bytes + (2L << 30) - 1) / (2L << 30))));
             }
         }
         try (Model m = Model.load(dir)) {
