@@ -105,17 +105,17 @@ public final class Matmul {
         // tasks take consecutive groups (a few per thread, for balance), so their buffers are allocated once per task
         int tasks = Math.min(groups, 4 * compute.threads());
         compute.forEach(tasks, task -> {
-            Scratch sc = new Scratch(groupRows, kc, tileTokens);
+            Scratch sc = new Scratch(groupRows, kc, tileTokens, tokens);
             for (int g = (int) ((long) groups * task / tasks), gEnd = (int) ((long) groups * (task + 1) / tasks); g < gEnd; g++) {
                 group(x, tokens, w, bias, y, g * groupRows, Math.min(out, g * groupRows + groupRows), sc);
             }
         });
     }
 
-    /** A task's buffers: a token tile's lane partials for the group's rows. */
+    /** A task's buffers: a token tile's lane partials for the group's rows (none when fewer than 4 tokens: decoding). */
     private record Scratch(int kc, int tileTokens, float[] acc, float[] lanes) {
-        Scratch(int groupRows, int kc, int tileTokens) {
-            this(kc, tileTokens, new float[tileTokens * groupRows * LANES], new float[LANES]);
+        Scratch(int groupRows, int kc, int tileTokens, int tokens) {
+            this(kc, tileTokens, new float[Math.min(tileTokens, tokens / 4 * 4) * groupRows * LANES], new float[LANES]);
         }
     }
 
