@@ -1,7 +1,8 @@
 /**
  * The runtime's kernels and file formats: the matmul ({@link dev.toploc.runtime.internal.Matmul}) and
  * attention ({@link dev.toploc.runtime.internal.Attention}) kernels with their scalar twins, weights read in
- * place ({@link dev.toploc.runtime.internal.Weight}), the KV cache, RoPE, the safetensors reader and writer,
+ * place ({@link dev.toploc.runtime.internal.Weight}) and the page hints on them ({@link dev.toploc.runtime.internal.Pages}),
+ * the KV cache, RoPE, the safetensors reader and writer,
  * and the makers of random and edited models used by tests, benchmarks and calibration.
  *
  * <p>Reduction orders are fixed and documented on each kernel (see {@code docs/runtime.md}). Not a public
