@@ -44,17 +44,20 @@ public final class Pages {
         return MADVISE != null;
     }
 
-    /** Asks the kernel to start reading {@code s}'s pages (a mapped segment; others are ignored). */
-    public static void prefetch(MemorySegment s) {
+    /**
+     * Asks the kernel to start reading {@code s}'s pages (a mapped segment; others are ignored). Returns
+     * whether the kernel took the hint (false: not mapped, no {@code madvise}, or it refused).
+     */
+    public static boolean prefetch(MemorySegment s) {
         if (MADVISE == null || !s.isMapped() || s.byteSize() == 0) {
-            return;
+            return false;
         }
         long start = s.address() & -ALIGN;
         long end = s.address() + s.byteSize();
         try {
-            int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_WILLNEED);
+            return (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_WILLNEED) == 0;
         } catch (Throwable e) {
-            // a hint: the pages are read on first use anyway
+            return false;       // a hint: the pages are read on first use anyway
         }
     }
 
