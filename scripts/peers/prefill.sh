@@ -5,7 +5,12 @@
 # process (one warm-up prefill, then one timed); the table shows each engine's median over the rounds.
 # Peers are optional: an engine that is not installed is skipped with a note. Never run by the build.
 #
-#   scripts/peers/prefill.sh [ROUNDS]          (default 3; about 6-8 minutes on 2 cores with every peer)
+#   scripts/peers/prefill.sh [ROUNDS]          (default 3; about 5-8 minutes on 2 cores with every peer)
+#   ENGINES="toploc-fp32 torch-bf16" scripts/peers/prefill.sh 1     (a subset; names as in the table)
+#
+# PyTorch's fp32 linear layers run on the system BLAS: with Debian's reference libblas3 (no OpenBLAS
+# installed) they are ~50x slower than with OpenBLAS, and the script says so; apt-get install
+# libopenblas0-pthread makes the peer a fair one (bf16 runs oneDNN's kernels either way).
 #
 # Needs: the project's JDK (the toploc script builds the CLI on first use); PyTorch 1.13 from Debian
 # (apt-get install python3-torch; run by /usr/bin/python3); node-llama-cpp@3.21.1 in $NLC_DIR (npm i -E
@@ -36,6 +41,17 @@ if [ -f "$nlc/node_modules/node-llama-cpp/package.json" ] && command -v node >/d
   engines+=(llamacpp-F32 llamacpp-BF16)
 else
   notes+=("llama.cpp skipped: no node-llama-cpp in $nlc (NLC_DIR)")
+fi
+if [ -n "${ENGINES:-}" ]; then
+  keep=()
+  for e in "${engines[@]}"; do
+    case " $ENGINES " in *" $e "*) keep+=("$e") ;; esac
+  done
+  engines=("${keep[@]}")
+fi
+if [[ " ${engines[*]} " == *" torch-fp32 "* ]] && ! ls /usr/lib/x86_64-linux-gnu/libopenblas* /usr/lib/x86_64-linux-gnu/openblas*/libblas.so.3 >/dev/null 2>&1 \
+   && [ "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null)" = /usr/lib/x86_64-linux-gnu/blas/libblas.so.3 ]; then
+  notes+=("torch-fp32 ran on the reference BLAS (libblas3, no OpenBLAS): not a fair peer; apt-get install libopenblas0-pthread")
 fi
 results="$dir/results.txt"
 : > "$results"
