@@ -12,6 +12,7 @@ import dev.toploc.runtime.internal.Gemma;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
 import dev.toploc.runtime.internal.MoeBlock;
+import dev.toploc.runtime.internal.Pages;
 import dev.toploc.runtime.internal.Rope;
 import dev.toploc.runtime.internal.Safetensors;
 import dev.toploc.runtime.internal.Weight;
@@ -415,14 +416,36 @@ public final class Model implements AutoCloseable {
     }
 
     static ModelIdentity computeIdentity(Path dir, List<Path> files) throws IOException {
+        // shards are hashed side by side (a 15 GB checkpoint is 8-10 s of SHA-256 per core); the combined
+        // digest still takes the shards' digests in file order, so the identity is the same
+        byte[][] d = new byte[files.size()][];
+        int threads = Math.min(files.size(), Runtime.getRuntime().availableProcessors());
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads))) {
+            List<java.util.concurrent.Future<byte[]>> jobs = new ArrayList<>();
+            for (Path f : files) {
+                jobs.add(pool.submit(() -> digest(f, Files.size(f), "weights file")));
+            }
+            for (int i = 0; i < d.length; i++) {
+                try {
+                    d[i] = jobs.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IllegalStateException("hashing " + files.get(i).getFileName(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while hashing the weights");
+                }
+            }
+        }
         List<String> names = new ArrayList<>();
         List<String> digests = new ArrayList<>();
         MessageDigest all = sha256();
-        for (Path f : files) {
-            byte[] d = digest(f, Files.size(f), "weights file");
-            names.add(f.getFileName().toString());
-            digests.add(HexFormat.of().formatHex(d));
-            all.update(d);
+        for (int i = 0; i < d.length; i++) {
+            names.add(files.get(i).getFileName().toString());
+            digests.add(HexFormat.of().formatHex(d[i]));
+            all.update(d[i]);
         }
         return new ModelIdentity(names, digests, HexFormat.of().formatHex(all.digest()),
                 HexFormat.of().formatHex(digest(dir.resolve("config.json"), ModelConfig.MAX_CONFIG_BYTES, "model config")));
@@ -445,6 +468,24 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /** The CPU matmul kernel this JVM runs, in words ({@code java-vector (...)} or {@code java-scalar (...)}), for logs and benchmarks. */
+    public static String matmulBackend() {
+        return Matmul.backend();
+    }
+
+    /** Bytes of the weight files (what the mapped weights occupy once every page has been read). */
+    public long weightBytes() {
+        long n = 0;
+        for (Path f : weightFiles) {
+            try {
+                n += Files.size(f);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(f.getFileName() + ": cannot read its size", e);
+            }
+        }
+        return n;
+    }
+
     // ------------------------------------------------------------------------------------ forward pass
 
     /** Final-norm hidden states of every position of {@code tokens} ({@code tokens.length x hidden}, row-major). */
@@ -459,8 +500,9 @@ public final class Model implements AutoCloseable {
 
     /**
      * As {@link #prefill(int[], ComputeMode)}; with {@code streamLayers} each layer's weights are released
-     * after use (mapped pages handed back to the OS, rounded copies not cached), so only one layer need be
-     * resident: the results are identical.
+     * after use (mapped pages handed back to the OS, rounded copies not cached) and the next layer's are
+     * prefetched from disk while a layer computes ({@code madvise} on Linux), so only about one layer need
+     * be resident and a model larger than memory runs: the results are identical.
      */
     public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers) {
         return prefill(tokens, mode, streamLayers, null, Compute.defaults());
@@ -640,7 +682,13 @@ public final class Model implements AutoCloseable {
         float[] up = new float[T * inter];
         boolean vector = Attention.vectorDefault();
         Layer[] ls = stream ? layers : adaptedLayers(mode);
+        if (stream && ls.length > 0) {
+            pages(layers[0], Pages::prefetch);
+        }
         for (int l = 0; l < ls.length; l++) {
+            if (stream && l + 1 < ls.length) {
+                pages(layers[l + 1], Pages::prefetch);     // streamed layers are not resident: read the next from disk while this one computes
+            }
             Layer L = stream ? adapt(layers[l], mode) : ls[l];
             rmsNorm(x, T, d, L.inNorm, eps, mode, h, unit, compute);
             linear(h, T, L.q, L.qBias, mode, q, compute);
@@ -685,7 +733,7 @@ public final class Model implements AutoCloseable {
             }
             addInPlace(x, o, mode);
             if (stream) {
-                release(layers[l]);
+                pages(layers[l], Pages::release);
             }
             if (progress != null) {
                 progress.accept(l + 1);
@@ -802,18 +850,15 @@ public final class Model implements AutoCloseable {
         return Weight.ofFloats(r, w.rows(), w.cols());
     }
 
-    private static void release(Layer L) {
+    /** {@code hint} on the segment of each of the layer's matrices (as stored; mapped ones are the ones it acts on). */
+    private static void pages(Layer L, java.util.function.Consumer<MemorySegment> hint) {
         List<Weight> ws = new ArrayList<>(Arrays.asList(L.q, L.k, L.v, L.o, L.gate, L.up, L.down));
         if (L.moe != null) {
             ws.addAll(Arrays.asList(L.moe.all()));
         }
         for (Weight w : ws) {
-            if (w == null) {
-                continue;
-            }
-            MemorySegment s = w.segment();
-            if (s.isMapped()) {
-                s.unload();
+            if (w != null) {
+                hint.accept(w.segment());
             }
         }
     }

@@ -98,6 +98,15 @@ class ModelBehaviourTest {
                     }
                     assertTrue(maxRel < 0.5, shape + ": bf16 vs fp32 max |err| / rms = " + maxRel);
                     assertEquals(shards, m.identity().weightFiles().size());
+                    // shards are hashed in parallel: each digest is its file's, and the combined one takes them in file order
+                    java.security.MessageDigest all = java.security.MessageDigest.getInstance("SHA-256");
+                    for (int f = 0; f < shards; f++) {
+                        byte[] one = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(
+                                dir.resolve(m.identity().weightFiles().get(f))));
+                        assertEquals(java.util.HexFormat.of().formatHex(one), m.identity().weightDigests().get(f));
+                        all.update(one);
+                    }
+                    assertEquals(java.util.HexFormat.of().formatHex(all.digest()), m.identity().weightsDigest());
                 }
             }
         }

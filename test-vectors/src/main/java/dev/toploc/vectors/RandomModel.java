@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 
@@ -90,10 +88,10 @@ public final class RandomModel {
         Files.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
 
         SplittableRandom root = new SplittableRandom(seed);
-        List<SafetensorsWriter> files = new ArrayList<>();
-        for (int i = 0; i < shards; i++) {
-            files.add(new SafetensorsWriter());
-        }
+        // tensors go to shards in order, so each shard is written (and its bytes dropped) as soon as the next begins:
+        // the heap holds one shard at a time, which is what lets an 8B-shaped model (15 GB of bf16) be written
+        SafetensorsWriter[] open = {new SafetensorsWriter()};
+        int[] current = {0};
         int d = s.hidden();
         int q = s.heads() * s.headDim();
         int kv = s.kvHeads() * s.headDim();
@@ -102,7 +100,11 @@ public final class RandomModel {
         int[] next = {0};
         TensorSink sink = (name, shape, values) -> {
             int f = Math.min(shards - 1, next[0]++ * shards / (4 + 9 * s.layers()));
-            files.get(f).add(name, dtype, shape, values);
+            while (current[0] < f) {
+                open[0].write(dir.resolve(shardName(current[0]++, shards)));
+                open[0] = new SafetensorsWriter();
+            }
+            open[0].add(name, dtype, shape, values);
             map.put(name, shardName(f, shards));
         };
         sink.put("model.embed_tokens.weight", new long[] {s.vocab(), d}, normal(root, s.vocab() * d, 0.02, 0));
@@ -131,8 +133,9 @@ public final class RandomModel {
         if (!s.tieEmbeddings()) {
             sink.put("lm_head.weight", new long[] {s.vocab(), d}, normal(root, s.vocab() * d, 0.02, 0));
         }
-        for (int f = 0; f < shards; f++) {
-            files.get(f).write(dir.resolve(shardName(f, shards)));
+        while (current[0] < shards) {
+            open[0].write(dir.resolve(shardName(current[0]++, shards)));
+            open[0] = new SafetensorsWriter();
         }
         if (shards > 1) {
             Files.writeString(dir.resolve("model.safetensors.index.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(index));
@@ -140,7 +143,7 @@ public final class RandomModel {
     }
 
     private interface TensorSink {
-        void put(String name, long[] shape, float[] values);
+        void put(String name, long[] shape, float[] values) throws IOException;
     }
 
     private static String shardName(int f, int shards) {

@@ -88,6 +88,10 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
     @Option(names = "--expect-completion-ids", paramLabel = "IDS", description = "the completion you received, as token ids: the attested completion must be exactly these (else rejected)")
     String expectCompletionIds;
 
+    @Option(names = "--stream-layers", defaultValue = "auto", description = "auto, on or off (default ${DEFAULT-VALUE}: on when the weight files "
+            + "exceed the available memory): release each layer's weights after use, so a model larger than memory verifies")
+    String streamLayers;
+
     @Option(names = "--no-replay", description = "skip the token-choice replay")
     boolean noReplay;
 
@@ -146,6 +150,7 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
         ComputeMode m = ComputeMode.fromWireName(mode);
+        LayerStreaming.check(streamLayers);
         Claim claim;
         InferenceVerifier.SamplingCheck replay;
         Expectations expected = Expectations.NONE;
@@ -218,12 +223,14 @@ final class VerifyCommand implements Callable<Integer>, JsonOutcome.Source {
             }
             outcome.stage("verification");
             int rows = claim.prompt().length + claim.completion().length - 1;
+            LayerStreaming streaming = LayerStreaming.choose(streamLayers, mdl.weightBytes(), LayerStreaming.memAvailable());
+            err.println(streaming.reason());
             err.printf("recomputing %d positions in %s ...%n", rows, m.wireName());
             int layers = mdl.config().numLayers();
             boolean bar = System.console() != null && rows + 1 > 256;
             InferenceVerifier verifier = InferenceVerifier.builder()
                     .policy(policy)
-                    .sampling(replay).mode(m)
+                    .sampling(replay).mode(m).streamLayers(streaming.stream())
                     .compute(dev.compute()).engine(dev.engine()).progress(!bar ? null : done -> {
                         int w = 30;
                         int fill = done * w / layers;

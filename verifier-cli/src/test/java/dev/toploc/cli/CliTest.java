@@ -158,6 +158,28 @@ class CliTest {
     }
 
     @Test
+    void verify_streamsLayersWhenAsked_withTheSameVerdict_andSaysWhich() {
+        Run on = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--stream-layers", "on");
+        assertEquals(0, on.code(), on.out() + on.err());
+        assertTrue(on.err().contains("streaming layers (--stream-layers on)"), on.err());
+        Run auto = run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub));
+        assertEquals(0, auto.code(), auto.out() + auto.err());
+        // the tiny model fits in any machine's memory: auto does not stream, and says why
+        assertTrue(auto.err().matches("(?s).*not streaming layers: the weights \\(\\d+\\.\\d GB\\) fit in the available memory.*"), auto.err());
+        assertEquals(Toploc.BAD_INPUT, run("verify", s(attestation), "--model", s(TINY), "--trust", s(pub), "--stream-layers", "maybe").code());
+    }
+
+    @Test
+    void benchPrefill_reportsTokensPerSecondGflopsAndTheBackend() {
+        Run r = run("bench", "prefill", "--model", s(TINY), "--tokens", "8", "--runs", "1", "--warmup", "0", "--modes", "fp32", "--threads", "1",
+                "--stream-layers");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("\nbackend: ") && r.out().contains("java kernels: java-"), r.out());
+        assertTrue(r.out().matches("(?s).*mode=fp32 threads=1  \\d+\\.\\d tokens/s  \\d+\\.\\d GFLOP/s .*"), r.out());
+        assertEquals(Toploc.BAD_INPUT, run("bench", "prefill", "--shape", "70b").code());
+    }
+
+    @Test
     void demo_endsAsExpected() {
         Run d = run("demo");
         assertEquals(0, d.code(), d.out() + d.err());
