@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The module descriptors hold at run time, where the JVM enforces them: the library modules are put on a real
- * module path (resolved from their descriptors, with the explicit modules they require and DJL's automatic ones)
+ * module path (resolved from their descriptors, with the explicit modules they require and the automatic ones they name: DJL, JFreeChart, Batik)
  * and a program in the unnamed module loads the embedded model and prefills it, which crosses the qualified
  * export of core's kernels to the runtime; its states are bit-identical to this (class path) JVM's. Negative
  * control: the same program calling core's internal {@code Base64s} is stopped by the JVM.
@@ -46,8 +46,10 @@ class ModulePathTest {
             try {
                 for (ModuleReference r : ModuleFinder.of(p).findAll()) {
                     ModuleDescriptor d = r.descriptor();
-                    // Parquet/Hadoop's automatic modules split packages: only DJL's automatic modules go on the path
-                    if (!d.isAutomatic() || d.name().startsWith("ai.djl.")) {
+                    // Parquet/Hadoop's automatic modules split packages: only the automatic modules the library's
+                    // modules require go on the path (DJL's for tokenizers; JFreeChart's and Batik's for the figures)
+                    if (!d.isAutomatic() || d.name().startsWith("ai.djl.") || d.name().startsWith("org.jfree.")
+                            || d.name().startsWith("org.apache.xmlgraphics.")) {
                         byName.putIfAbsent(d.name(), p);
                     }
                 }
