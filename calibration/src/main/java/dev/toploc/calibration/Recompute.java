@@ -20,13 +20,15 @@ final class Recompute {
     static final AcceptancePolicy MEASURE_ONLY = new AcceptancePolicy(Integer.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, -1, "measurement");
 
     /**
-     * The verifier's recompute of {@code a} on {@code model} in {@code mode}. The claim's model digests are not
+     * The verifier's recompute of {@code a} on {@code model} in {@code mode}; each chunk has its strict statistics
+     * and those of {@link Calibration#TIES}. The claim's model digests are not
      * compared (the attacks claim the right model; the scenarios measure commits and tokens).
      */
     static InferenceVerifier.Report of(InferenceAttestation a, Model model, ComputeMode mode, boolean streamLayers)
             throws TopLocException {
         InferenceVerifier v = InferenceVerifier.builder().mode(mode).policy(MEASURE_ONLY)
-                .sampling(new InferenceVerifier.SamplingCheck(true, Double.MAX_VALUE, 0)).streamLayers(streamLayers).build();
+                .sampling(new InferenceVerifier.SamplingCheck(true, Double.MAX_VALUE, 0)).streamLayers(streamLayers)
+                .ties(Calibration.TIES).build();
         try {
             return v.verify(model, Claim.of(a).withoutModel());
         } catch (ClaimRejectedException measured) {

@@ -7,6 +7,7 @@ import dev.toploc.calibration.Family;
 import dev.toploc.calibration.Machine;
 import dev.toploc.calibration.Plan;
 import dev.toploc.calibration.Scenario;
+import dev.toploc.calibration.Thresholds;
 import dev.toploc.policy.PolicyFile;
 import dev.toploc.policy.Policies;
 import java.io.PrintWriter;
@@ -63,6 +64,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "refusing to overwrite an existing file (use --force)");
             }
         }
+        Thresholds previous = previousPolicy(policyPath, err);
         Plan plan = Plan.standard(a, b, quick);
         CalibrationResult r = Calibration.run(plan, new Calibration.Progress() {
             @Override
@@ -95,7 +97,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""));
+        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""), previous);
         byte[] j = CalibrationReport.json(r);
         PolicyFile pf = r.policyFile(plan.families().get(0).name());
         SafeFiles.write(report, force, false, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
@@ -103,5 +105,19 @@ final class CalibrateCommand implements Callable<Integer> {
         SafeFiles.write(policyPath, force, false, o -> o.write(pf.toJson()));
         out.printf(Locale.ROOT, "wrote %s, %s and %s (%.1f min)%n", report, json, policyPath, r.minutes());
         return 0;
+    }
+
+    /** The policy file this run will replace (its verdicts go into the report), or null when there is none or it cannot be read (said on stderr). */
+    private static Thresholds previousPolicy(Path file, PrintWriter err) {
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            PolicyFile pf = PolicyFile.read(file);
+            return new Thresholds(pf.policy(), pf.logitMargin());
+        } catch (java.io.IOException | dev.toploc.policy.PolicyFileException e) {
+            err.println("calibrate: the existing " + file + " is not compared in the report: " + e.getMessage());
+            return null;
+        }
     }
 }
