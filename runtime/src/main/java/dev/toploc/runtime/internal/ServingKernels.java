@@ -49,6 +49,7 @@ public final class ServingKernels {
         for (int s = 0; s <= splitK; s++) {
             bounds[s] = (int) ((long) s * in / splitK);
         }
+        int shortest = in / splitK;     // every slice holds at least this many
         int groups = (out + 63) / 64;
         compute.forEach(groups, g -> {
             float[] row = new float[in];
@@ -62,12 +63,18 @@ public final class ServingKernels {
                 }
                 for (int t = 0; t < tokens; t++) {
                     int off = t * in;
-                    for (int s = 0; s < splitK; s++) {
-                        float acc = 0f;
-                        for (int i = bounds[s], e = bounds[s + 1]; i < e; i++) {
-                            acc = Math.fma(row[i], xr[off + i], acc);
+                    // the slices side by side (independent chains, for speed), each still in increasing index
+                    java.util.Arrays.fill(partial, 0f);
+                    for (int j = 0; j < shortest; j++) {
+                        for (int s = 0; s < splitK; s++) {
+                            int i = bounds[s] + j;
+                            partial[s] = Math.fma(row[i], xr[off + i], partial[s]);
                         }
-                        partial[s] = acc;
+                    }
+                    for (int s = 0; s < splitK; s++) {
+                        for (int i = bounds[s] + shortest, e = bounds[s + 1]; i < e; i++) {
+                            partial[s] = Math.fma(row[i], xr[off + i], partial[s]);
+                        }
                     }
                     float sum = pairwise ? pairwiseSum(partial, splitK) : sequentialSum(partial, splitK);
                     y[t * out + o] = bias == null ? sum : sum + bias[o];

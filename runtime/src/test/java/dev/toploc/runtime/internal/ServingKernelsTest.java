@@ -89,6 +89,50 @@ class ServingKernelsTest {
     }
 
     @Test
+    void splitK_isTheStatedOrder_bitForBit_alsoForSlicesOfUnequalLength() {
+        int in = 1003;      // not a multiple of 2, 4 or 8
+        int out = 70;
+        Random r = new Random(5);
+        float[] w = new float[out * in];
+        float[] x = new float[2 * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        float[] bias = new float[out];
+        java.util.Arrays.fill(bias, 0.25f);
+        for (int splits : new int[] {2, 3, 8}) {
+            for (boolean pairwise : new boolean[] {false, true}) {
+                float[] y = new float[2 * out];
+                ServingKernels.matmul(x, 2, Weight.ofFloats(w, out, in), bias, y, splits, pairwise, false, Compute.defaults());
+                for (int t = 0; t < 2; t++) {
+                    for (int o = 0; o < out; o++) {
+                        float[] p = new float[splits];
+                        for (int s = 0; s < splits; s++) {      // slice s: [s*in/S, (s+1)*in/S), fma in increasing index
+                            for (int i = s * in / splits; i < (s + 1) * in / splits; i++) {
+                                p[s] = Math.fma(w[o * in + i], x[t * in + i], p[s]);
+                            }
+                        }
+                        float sum;
+                        if (pairwise) {
+                            sum = splits == 2 ? p[0] + p[1] : splits == 3 ? (p[0] + p[1]) + p[2]
+                                    : ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+                        } else {
+                            sum = p[0];
+                            for (int s = 1; s < splits; s++) {
+                                sum += p[s];
+                            }
+                        }
+                        assertEquals(sum + 0.25f, y[t * out + o], "split " + splits + " pairwise " + pairwise + " t " + t + " o " + o);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void sumOfSquares_isWithinTheFp32Bound_andNotTheSequentialOrder() {
         Random r = new Random(4);
         int d = 4096;
