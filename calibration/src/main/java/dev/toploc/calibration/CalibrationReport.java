@@ -290,7 +290,7 @@ public final class CalibrationReport {
             return "no runs";
         }
         if (rejected == 0) {
-            return String.format(Locale.ROOT, "3/%d = %.2f%%", n, 300.0 / n);
+            return n < 3 ? String.format(Locale.ROOT, "3/%d: none (too few runs to bound it)", n) : String.format(Locale.ROOT, "3/%d = %.2f%%", n, 300.0 / n);
         }
         return String.format(Locale.ROOT, "observed %d/%d = %.2f%% (runs were rejected: the rule of three does not apply)", rejected, n, 100.0 * rejected / n);
     }
