@@ -668,8 +668,10 @@ public final class Model implements AutoCloseable {
     }
 
     private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y, Compute compute, ServingNumerics num) {
-        if (num.customMatmul()) {
+        if (num.splitK() > 1) {
             ServingKernels.matmul(x, T, w, bias, y, num.splitK(), num.pairwise(), num.tf32(), compute);
+        } else if (num.tf32()) {
+            ServingKernels.tf32Matmul(x, T, w, bias, y, compute);
         } else {
             Matmul.matmul(x, T, w, bias, y, compute);
         }

@@ -26,8 +26,8 @@ import java.util.List;
  * @param pairwise     with {@code splitK > 1}: the partials are combined by a pairwise tree (adjacent pairs,
  *                     an odd one carried up) instead of in slice order
  * @param tf32         the dense layers' matmul inputs (activations and weights) rounded to TF32 (10 mantissa
- *                     bits, round to nearest even) before the fp32 accumulation; only visible in fp32 compute
- *                     (bf16 and fp16 values are exact in TF32)
+ *                     bits, round to nearest even) before the fp32 accumulation, in the default kernel's order
+ *                     (with split-K, in its order); only visible in fp32 compute (bf16 and fp16 values are exact in TF32)
  * @param fusedAddNorm fused residual-add + RMSNorm as vLLM's kernel: the residual stream held in bf16 (each
  *                     residual sum rounded to bf16, then to the compute dtype) and every RMSNorm's sum of
  *                     squares reduced as a block of threads does (below)
@@ -98,11 +98,6 @@ public record ServingNumerics(int flashBlock, ComputeMode pRounding, int splitK,
 
     public ServingNumerics withPrefillChunk(int tokens) {
         return new ServingNumerics(flashBlock, pRounding, splitK, pairwise, tf32, fusedAddNorm, tokens);
-    }
-
-    /** Whether the dense matmuls leave the default kernel (split-K or TF32 inputs). */
-    public boolean customMatmul() {
-        return splitK > 1 || tf32;
     }
 
     /** The options in words, for reports: {@code eager} for {@link #DEFAULT}. */

@@ -83,6 +83,26 @@ public final class ServingKernels {
         });
     }
 
+    /**
+     * {@code y = x * w^T + bias} on TF32 inputs in the default kernel's order ({@link Matmul}): the activations and,
+     * unless they are exact in TF32 already (bf16 and fp16 are), the weights rounded to TF32 into copies first.
+     */
+    public static void tf32Matmul(float[] x, int tokens, Weight w, float[] bias, float[] y, Compute compute) {
+        float[] xs = new float[tokens * w.cols];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = tf32(x[i]);
+        }
+        Weight ws = w;
+        if (w.kind() == Weight.Kind.F32) {
+            float[] r = new float[Math.toIntExact((long) w.rows * w.cols)];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = tf32(w.get(i));
+            }
+            ws = Weight.ofFloats(r, w.rows, w.cols);
+        }
+        Matmul.matmul(xs, tokens, ws, bias, y, compute);
+    }
+
     static float sequentialSum(float[] p, int n) {
         float s = p[0];
         for (int i = 1; i < n; i++) {

@@ -61,11 +61,15 @@ class ServingKernelsTest {
         Weight wt = Weight.ofFloats(w, out, in);
         float[] def = new float[tokens * out];
         Matmul.matmul(x, tokens, wt, null, def, Compute.defaults());
-        for (int splits : new int[] {2, 4, 8}) {
-            for (boolean pairwise : new boolean[] {false, true}) {
-                for (boolean tf32 : new boolean[] {false, true}) {
+        for (int splits : new int[] {1, 2, 4, 8}) {       // 1: TF32 alone, in the default kernel's order
+            for (boolean pairwise : splits == 1 ? new boolean[] {false} : new boolean[] {false, true}) {
+                for (boolean tf32 : splits == 1 ? new boolean[] {true} : new boolean[] {false, true}) {
                     float[] y = new float[tokens * out];
-                    ServingKernels.matmul(x, tokens, wt, null, y, splits, pairwise, tf32, Compute.defaults());
+                    if (splits == 1) {
+                        ServingKernels.tf32Matmul(x, tokens, wt, null, y, Compute.defaults());
+                    } else {
+                        ServingKernels.matmul(x, tokens, wt, null, y, splits, pairwise, tf32, Compute.defaults());
+                    }
                     assertFalse(Arrays.equals(def, y), "split-K " + splits + " pairwise " + pairwise + " is the default kernel");
                     for (int t = 0; t < tokens; t++) {
                         for (int o = 0; o < out; o++) {
