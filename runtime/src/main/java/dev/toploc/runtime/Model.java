@@ -545,7 +545,8 @@ public final class Model implements AutoCloseable {
                 cache.advance(tokens.length);
                 return out;
             }
-            float[] out = new float[Sizes.arrayLength("hidden states of " + tokens.length + " positions", 4, tokens.length, cfg.hiddenSize())];   // chunked prefill: each chunk through the KV cache
+            // chunked prefill: each chunk through the KV cache
+            float[] out = new float[Sizes.arrayLength("hidden states of " + tokens.length + " positions", 4, tokens.length, cfg.hiddenSize())];
             for (int from = 0; from < tokens.length; from += chunk) {
                 int n = Math.min(chunk, tokens.length - from);
                 float[] rows = forward(Arrays.copyOfRange(tokens, from, from + n), cache, mode, stream, progress, compute, numerics);
