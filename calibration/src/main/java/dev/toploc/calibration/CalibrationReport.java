@@ -226,11 +226,12 @@ public final class CalibrationReport {
         sb.append(". ");
         AcceptancePolicy p = t.policy();
         if (p.byKind().isEmpty()) {
-            sb.append("No kind with at least ").append(ThresholdRule.MIN_CHUNKS_PER_KIND)
-                    .append(" honest chunks gives other bounds than the pooled ones: one set of per-chunk bounds for every chunk.");
+            sb.append("No kind with at least ").append(ThresholdRule.MIN_CHUNKS_PER_KIND).append(" honest chunks from at least ")
+                    .append(ThresholdRule.MIN_PROMPTS_PER_KIND).append(" prompts gives other bounds than the pooled ones: one set of per-chunk bounds for every chunk.");
         } else {
-            sb.append("Bounds of their own (the kind's honest worst, at least ").append(ThresholdRule.MIN_CHUNKS_PER_KIND)
-                    .append(" chunks, gives other bounds than the pooled ones; the other kinds are judged by the pooled bounds above):");
+            sb.append("Bounds of their own (the kind's honest worst, at least ").append(ThresholdRule.MIN_CHUNKS_PER_KIND).append(" chunks from at least ")
+                    .append(ThresholdRule.MIN_PROMPTS_PER_KIND).append(" prompts, gives other bounds than the pooled ones; the other kinds are judged by the ")
+                    .append("pooled bounds above):");
             sep = " ";
             for (var e : p.byKind().entrySet()) {
                 AcceptancePolicy.ChunkBounds b = e.getValue();

@@ -35,11 +35,18 @@ public record ThresholdRule(double factor, int minMismatches, double minMantMean
     public static final int MIN_CHUNKS_PER_KIND = 30;
 
     /**
+     * ... and only when those chunks come from at least this many calibration prompts: chunks of one prompt are
+     * alike, so their worst case says little about another prompt's (measured: bounds of their own from one
+     * prompt's chunks rejected an honest run of another prompt on the Llama-3-8B-width family).
+     */
+    public static final int MIN_PROMPTS_PER_KIND = 3;
+
+    /**
      * The thresholds for {@code honest} runs (each must be honest and without format error: the worst over
      * them is what the verifier must admit). {@code source} becomes the policy's source. The four per-chunk
      * bounds come from every chunk (pooled); each {@linkplain AcceptancePolicy.ChunkKind kind of chunk} with at
-     * least {@link #MIN_CHUNKS_PER_KIND} honest chunks whose own worst case gives other bounds gets those bounds
-     * of its own (where the data shows the kinds differ).
+     * least {@link #MIN_CHUNKS_PER_KIND} honest chunks from at least {@link #MIN_PROMPTS_PER_KIND} prompts whose
+     * own worst case gives other bounds gets those bounds of its own (where the data shows the kinds differ).
      */
     public Thresholds derive(Collection<Measurement> honest, String source) {
         if (honest.isEmpty()) {
@@ -49,6 +56,7 @@ public record ThresholdRule(double factor, int minMismatches, double minMantMean
         double avg = 0;
         java.util.List<ChunkStats> all = new java.util.ArrayList<>();
         java.util.Map<AcceptancePolicy.ChunkKind, java.util.List<ChunkStats>> byKind = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
+        java.util.Map<AcceptancePolicy.ChunkKind, java.util.Set<Integer>> prompts = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
         for (Measurement m : honest) {
             if (!m.honest() || m.formatError() != null) {
                 throw new IllegalArgumentException("thresholds come from honest, checkable runs only; got " + m.scenario());
@@ -58,12 +66,16 @@ public record ThresholdRule(double factor, int minMismatches, double minMantMean
             all.addAll(m.chunks());
             for (AcceptancePolicy.ChunkKind k : AcceptancePolicy.ChunkKind.values()) {
                 byKind.computeIfAbsent(k, x -> new java.util.ArrayList<>()).addAll(m.chunksOf(k));
+                if (!m.chunksOf(k).isEmpty()) {
+                    prompts.computeIfAbsent(k, x -> new java.util.HashSet<>()).add(m.prompt());
+                }
             }
         }
         AcceptancePolicy.ChunkBounds pooled = bounds(all);
         java.util.Map<AcceptancePolicy.ChunkKind, AcceptancePolicy.ChunkBounds> own = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
         for (var e : byKind.entrySet()) {
-            if (e.getValue().size() >= MIN_CHUNKS_PER_KIND && !bounds(e.getValue()).equals(pooled)) {
+            boolean enough = e.getValue().size() >= MIN_CHUNKS_PER_KIND && prompts.getOrDefault(e.getKey(), java.util.Set.of()).size() >= MIN_PROMPTS_PER_KIND;
+            if (enough && !bounds(e.getValue()).equals(pooled)) {
                 own.put(e.getKey(), bounds(e.getValue()));
             }
         }

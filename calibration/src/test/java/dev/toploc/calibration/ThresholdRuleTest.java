@@ -45,7 +45,7 @@ class ThresholdRuleTest {
         var kinds = List.of(AcceptancePolicy.ChunkKind.PREFILL, AcceptancePolicy.ChunkKind.DECODE, AcceptancePolicy.ChunkKind.DECODE);
         for (int i = 0; i < 15; i++) {
             List<ChunkStats> c = List.of(chunk(12, 4, 2.0, 2), chunk(4, 1, 0.8, 1), chunk(3, 1, 0.7, 1));
-            honest.add(new Measurement("f", "honest", true, ComputeMode.FP32, 0, c, 0, null, kinds, c));
+            honest.add(new Measurement("f", "honest", true, ComputeMode.FP32, 2 * (i % 3), c, 0, null, kinds, c));
         }
         List<ChunkStats> c = List.of(chunk(10, 2, 1.0, 1), chunk(2, 0, 0.5, 1), chunk(9, 3, 1.9, 2));
         honest.add(new Measurement("f", "honest", true, ComputeMode.FP32, 0, c, 0, null,
@@ -61,6 +61,10 @@ class ThresholdRuleTest {
         assertFalse(t.accepts(new Measurement("f", "attack", false, ComputeMode.FP32, 1, attack, 0, null, kinds, attack)), "7 > 6 in a decode chunk");
         assertTrue(new Thresholds(p.withKinds(java.util.Map.of()), 1).accepts(new Measurement("f", "attack", false, ComputeMode.FP32, 1, attack, 0, null,
                 kinds, attack)), "the negative control: the pooled bounds alone pass it");
+        // the same chunks from two prompts only: too few to bound a kind of its own
+        List<Measurement> twoPrompts = honest.stream().map(m -> new Measurement(m.family(), m.scenario(), true, m.mode(), m.prompt() % 4, m.chunks(),
+                m.worstGap(), null, m.kinds(), m.tolerant())).toList();
+        assertTrue(ThresholdRule.STANDARD.derive(twoPrompts, "few").policy().byKind().isEmpty());
     }
 
     @Test
