@@ -26,13 +26,85 @@ import java.util.Locale;
  * @param maxAvgMantErrMean bound on the average over chunks of {@code mantErrMean}, finite and at least 0;
  *                          +Infinity: unchecked (the only non-finite value allowed)
  * @param source            where the thresholds come from, shown in every report
+ * @param byKind            per-chunk bounds of their own for some {@linkplain ChunkKind kinds of chunk} (the prefill
+ *                          chunk, a short last decode chunk); a kind without an entry is judged by the four bounds
+ *                          above. Empty: every chunk by those
  */
 public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian,
-                               int maxSignMismatches, double maxAvgMantErrMean, String source) {
+                               int maxSignMismatches, double maxAvgMantErrMean, String source, java.util.Map<ChunkKind, ChunkBounds> byKind) {
 
     /** A policy with per-chunk bounds only. */
     public AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches, String source) {
         this(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, Double.POSITIVE_INFINITY, source);
+    }
+
+    /** A policy whose bounds hold for every kind of chunk. */
+    public AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches, double maxAvgMantErrMean,
+                            String source) {
+        this(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, maxAvgMantErrMean, source, java.util.Map.of());
+    }
+
+    /** Which bounds judge a chunk: honest noise differs between the whole-prompt chunk, full decode chunks and a short last one. */
+    public enum ChunkKind {
+        /** The whole-prompt chunk. */
+        PREFILL("prefill"),
+        /** A decode chunk of the spec's full chunk size. */
+        DECODE("decode"),
+        /** A decode chunk of fewer rows than the chunk size (the last one). */
+        SHORT_DECODE("shortDecode");
+
+        private final String wireName;
+
+        ChunkKind(String wireName) {
+            this.wireName = wireName;
+        }
+
+        /** The name in policy files: {@code prefill}, {@code decode}, {@code shortDecode}. */
+        public String wireName() {
+            return wireName;
+        }
+
+        /** The kind of {@code chunk} in a plan of decode chunks of {@code chunkSize} rows. */
+        public static ChunkKind of(ChunkPlan.Chunk chunk, int chunkSize) {
+            return chunk.prefill() ? PREFILL : chunk.rowCount() < chunkSize ? SHORT_DECODE : DECODE;
+        }
+    }
+
+    /**
+     * The per-chunk bounds of one kind of chunk, with the same rules as the policy's own four.
+     *
+     * @param maxSignMismatches negative: signs not checked
+     */
+    public record ChunkBounds(int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches) {
+        public ChunkBounds {
+            if (maxExpMismatches < 0) {
+                throw new IllegalArgumentException("max exponent mismatches = " + maxExpMismatches + " (expected >= 0)");
+            }
+            if (!finiteNonNegative(maxMantErrMean) || !finiteNonNegative(maxMantErrMedian)) {
+                throw new IllegalArgumentException("mantissa thresholds must be finite and >= 0 (mean " + maxMantErrMean
+                        + ", median " + maxMantErrMedian + ")");
+            }
+        }
+    }
+
+    /** The four per-chunk bounds that judge chunks of {@code kind}: its own entry, else the policy's. */
+    public ChunkBounds bounds(ChunkKind kind) {
+        ChunkBounds b = byKind.get(kind);
+        return b != null ? b : own();
+    }
+
+    private ChunkBounds own() {
+        return new ChunkBounds(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches);
+    }
+
+    /** This policy with {@code kinds} as its per-kind bounds (replacing any it had). */
+    public AcceptancePolicy withKinds(java.util.Map<ChunkKind, ChunkBounds> kinds) {
+        return new AcceptancePolicy(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, maxAvgMantErrMean, source, kinds);
+    }
+
+    /** This policy with another source (the same bounds). */
+    public AcceptancePolicy withSource(String newSource) {
+        return new AcceptancePolicy(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, maxAvgMantErrMean, newSource, byKind);
     }
 
     public AcceptancePolicy {
@@ -50,6 +122,9 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
         if (source == null || source.isBlank()) {
             throw new IllegalArgumentException("a policy must say where its thresholds come from");
         }
+        java.util.EnumMap<ChunkKind, ChunkBounds> k = new java.util.EnumMap<>(ChunkKind.class);
+        k.putAll(java.util.Objects.requireNonNull(byKind, "byKind"));    // null keys or values: NullPointerException
+        byKind = java.util.Collections.unmodifiableMap(k);
     }
 
     /**
@@ -68,20 +143,32 @@ public record AcceptancePolicy(int maxExpMismatches, double maxMantErrMean, doub
                         : "reference TOPLOC defaults scaled to " + spec.dtype().wireName() + ", k = " + k + " (not calibrated)");
     }
 
-    /** The checks {@code stats} violates, each as {@code "exp_mismatches 57 > 38"}; empty when the chunk passes. */
+    /**
+     * The checks {@code stats} violates under the policy's own four bounds (a chunk of a kind without an entry),
+     * each as {@code "exp_mismatches 57 > 38"}; empty when the chunk passes.
+     */
     public List<String> violations(ChunkStats stats) {
+        return violations(own(), stats);
+    }
+
+    /** The checks a chunk of {@code kind} with {@code stats} violates, judged by {@link #bounds(ChunkKind)}. */
+    public List<String> violations(ChunkKind kind, ChunkStats stats) {
+        return violations(bounds(java.util.Objects.requireNonNull(kind, "kind")), stats);
+    }
+
+    private static List<String> violations(ChunkBounds b, ChunkStats stats) {
         List<String> v = new ArrayList<>(4);
-        if (!(stats.expMismatches() <= maxExpMismatches)) {
-            v.add("exp_mismatches " + stats.expMismatches() + " > " + maxExpMismatches);
+        if (!(stats.expMismatches() <= b.maxExpMismatches())) {
+            v.add("exp_mismatches " + stats.expMismatches() + " > " + b.maxExpMismatches());
         }
-        if (!(stats.mantErrMean() <= maxMantErrMean)) {
-            v.add("mant_err_mean " + fmt(stats.mantErrMean()) + " > " + fmt(maxMantErrMean));
+        if (!(stats.mantErrMean() <= b.maxMantErrMean())) {
+            v.add("mant_err_mean " + fmt(stats.mantErrMean()) + " > " + fmt(b.maxMantErrMean()));
         }
-        if (!(stats.mantErrMedian() <= maxMantErrMedian)) {
-            v.add("mant_err_median " + fmt(stats.mantErrMedian()) + " > " + fmt(maxMantErrMedian));
+        if (!(stats.mantErrMedian() <= b.maxMantErrMedian())) {
+            v.add("mant_err_median " + fmt(stats.mantErrMedian()) + " > " + fmt(b.maxMantErrMedian()));
         }
-        if (maxSignMismatches >= 0 && !(stats.signMismatches() <= maxSignMismatches)) {
-            v.add("sign_mismatches " + stats.signMismatches() + " > " + maxSignMismatches);
+        if (b.maxSignMismatches() >= 0 && !(stats.signMismatches() <= b.maxSignMismatches())) {
+            v.add("sign_mismatches " + stats.signMismatches() + " > " + b.maxSignMismatches());
         }
         return v;
     }

@@ -70,7 +70,7 @@ public final class Verifier {
         Commits.checkShape(states, plan, spec);
         VerificationReport.ChunkResult[] results = compute.map(plan.size(), new VerificationReport.ChunkResult[plan.size()], i -> {
             Commits.Measured m = Commits.checkChunk(states, plan.chunk(i), spec, commits.get(i), ties, compute);
-            return new VerificationReport.ChunkResult(plan.chunk(i), m.tolerant(), policy.violations(m.tolerant()), m.strict());
+            return new VerificationReport.ChunkResult(plan.chunk(i), m.tolerant(), policy.violations(AcceptancePolicy.ChunkKind.of(plan.chunk(i), spec.chunkSize()), m.tolerant()), m.strict());
         });
         List<VerificationReport.ChunkResult> list = List.of(results);
         return new VerificationReport(list, policy.sequenceViolations(list.stream().map(VerificationReport.ChunkResult::stats).toList()), policy);

@@ -67,6 +67,29 @@ class VerifierTest {
         assertEquals(4, e.report().failures().size());
     }
 
+    @Test
+    void boundsOfTheirOwn_judgeOnlyTheirKindOfChunk() throws Exception {
+        float[] f = states(1, 90);
+        List<Commit> commits = Commits.commitAll(HiddenStates.ofFloats(f, 90, HIDDEN), PLAN, SPEC);
+        float[] rerun = f.clone();
+        for (int i = 0; i < rerun.length; i++) {
+            rerun[i] *= 1.01f;      // every chunk gets mantissa errors
+        }
+        HiddenStates mine = HiddenStates.ofFloats(rerun, 90, HIDDEN);
+        AcceptancePolicy loose = AcceptancePolicy.defaults(SPEC);
+        AcceptancePolicy.ChunkBounds none = new AcceptancePolicy.ChunkBounds(0, 0, 0, 0);
+        assertTrue(Verifier.check(mine, PLAN, SPEC, commits, loose).accepted(), "the negative control: the loose bounds pass every chunk");
+        for (var kind : AcceptancePolicy.ChunkKind.values()) {
+            AcceptancePolicy p = loose.withKinds(java.util.Map.of(kind, none));
+            List<Integer> failed = Verifier.check(mine, PLAN, SPEC, commits, p).failures().stream().map(c -> c.chunk().index()).toList();
+            assertEquals(switch (kind) {
+                case PREFILL -> List.of(0);
+                case DECODE -> List.of(1, 2);
+                case SHORT_DECODE -> List.of(3);
+            }, failed, kind.toString());
+        }
+    }
+
     @Property(tries = 20, seed = "20261128")
     void anyCommitReplacedByAnotherChunks_isRejected(@ForAll @IntRange(min = 0, max = 3) int victim,
                                                      @ForAll @IntRange(min = 1, max = 3) int shift) throws Exception {

@@ -1,6 +1,8 @@
 package dev.toploc.calibration;
 
+import dev.toploc.AcceptancePolicy;
 import dev.toploc.ChunkStats;
+import dev.toploc.TieRule;
 import dev.toploc.TopLocException;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.InferenceVerifier;
@@ -29,6 +31,12 @@ import java.util.stream.Stream;
 public final class Calibration {
     private Calibration() {
     }
+
+    /**
+     * The tie rule of the alternative statistic every run is also measured by (the policy judges the strict,
+     * reference-compatible statistics; the report compares the two as calibration statistics).
+     */
+    public static final TieRule TIES = TieRule.TOLERANT;
 
     /** Progress, for a user watching: every method is called on the calibrating thread, in order. */
     public interface Progress {
@@ -139,6 +147,8 @@ public final class Calibration {
         return switch (p) {
             case Scenario.Provider.Generates g -> Claims.honest(models.get(g.weights()), m, g.prompts().ids(i, vocab),
                     g.maxTokens() > 0 ? g.maxTokens() : familyTokens, g.decoding().sampling(i), g.mode(), g.positions(), g.threads(), g.cpuBackend());
+            case Scenario.Provider.Serves v -> Claims.served(m, v.prompts().ids(i, vocab), v.maxTokens() > 0 ? v.maxTokens() : familyTokens,
+                    Scenario.Decoding.SEEDED.sampling(i), v.mode(), v.numerics());
             case Scenario.Provider.ChangesOnePromptToken c -> Claims.promptChanged(m, Scenario.question(i, vocab), familyTokens, seeded);
             case Scenario.Provider.Prefix x -> Claims.prefixed(m, Scenario.question(i, vocab), familyTokens, seeded, x.added());
             case Scenario.Provider.ReplaysCommitsOfTheNextPrompt r ->
@@ -163,8 +173,11 @@ public final class Calibration {
         }
         try {
             InferenceVerifier.Report r = Recompute.of(c.attestation(), verifierModel, mode, s.verifierStreamsLayers());
-            List<ChunkStats> stats = r.commits().chunks().stream().map(x -> x.stats()).toList();
-            return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, stats, r.worstTokenGap(), null, r.tokens().size());
+            List<ChunkStats> stats = r.commits().chunks().stream().map(x -> x.strictStats()).toList();
+            List<ChunkStats> tolerant = r.commits().chunks().stream().map(x -> x.stats()).toList();
+            int size = c.attestation().commitSpec().chunkSize();
+            List<AcceptancePolicy.ChunkKind> kinds = r.commits().chunks().stream().map(x -> AcceptancePolicy.ChunkKind.of(x.chunk(), size)).toList();
+            return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, stats, r.worstTokenGap(), null, kinds, tolerant, r.tokens().size());
         } catch (TopLocException e) {
             return new Measurement(f.name(), s.name(), s.honest(), mode, prompt, List.of(), 0, e.getMessage());
         }

@@ -33,14 +33,20 @@ public final class CalibrationReport {
      * The Markdown report. {@code command} is how the run was started (shown so it can be repeated).
      */
     public static String markdown(CalibrationResult r, Machine machine, String command) {
-        return markdown(r, machine, command, null);
+        return markdown(r, machine, command, null, null);
+    }
+
+    /** The Markdown report with each family's figures embedded from {@code figures}, a folder relative to the report. */
+    public static String markdown(CalibrationResult r, Machine machine, String command, String figures) {
+        return markdown(r, machine, command, figures, null);
     }
 
     /**
      * The Markdown report with each family's {@linkplain CalibrationFigures figures} embedded from {@code figures},
-     * a folder relative to the report (null: no figures).
+     * a folder relative to the report (null: no figures); {@code previous} (may be null) is the policy file this run
+     * replaces (the first family's model's), whose verdicts on the same runs the report adds.
      */
-    public static String markdown(CalibrationResult r, Machine machine, String command, String figures) {
+    public static String markdown(CalibrationResult r, Machine machine, String command, String figures, Thresholds previous) {
         Plan plan = r.plan();
         CommitSpec spec = plan.spec();
         ThresholdRule rule = plan.rule();
@@ -73,6 +79,7 @@ public final class CalibrationReport {
             sb.append(String.format(Locale.ROOT, "Derived policy: per chunk exp_mismatches ≤ %d, mant_err_mean ≤ %.3f, mant_err_median ≤ %s, "
                             + "sign_mismatches ≤ %d; per sequence average mant_err_mean ≤ %.3f; token logit gap ≤ %.3f.%n%n",
                     p.maxExpMismatches(), p.maxMantErrMean(), Fmt.num(p.maxMantErrMedian()), p.maxSignMismatches(), p.maxAvgMantErrMean(), t.logitMargin()));
+            sb.append(kinds(r, f, t)).append("\n\n");
             sb.append("|").append(" scenario | must |");
             for (ComputeMode m : plan.verifierModes()) {
                 sb.append(" verifier ").append(m.wireName()).append(" |");
@@ -92,8 +99,13 @@ public final class CalibrationReport {
             }
         }
         sb.append(findings(r));
+        sb.append(serving(r));
         sb.append(whatCatches(r));
         sb.append(CalibrationMargins.markdown(r));
+        sb.append(ties(r));
+        if (previous != null) {
+            sb.append(previous(r, previous));
+        }
         sb.append(defaults(r));
         return sb.toString();
     }
@@ -206,6 +218,169 @@ public final class CalibrationReport {
                 (int) extreme(runs, Measurement::worstSign, max), extreme(runs, Measurement::avgMean, max), extreme(runs, Measurement::worstGap, max));
     }
 
+    private static final Map<AcceptancePolicy.ChunkKind, String> KIND_NAMES = Map.of(AcceptancePolicy.ChunkKind.PREFILL, "prefill chunk",
+            AcceptancePolicy.ChunkKind.DECODE, "full decode chunks", AcceptancePolicy.ChunkKind.SHORT_DECODE, "short last decode chunks");
+
+    /** The honest worst per kind of chunk on the calibration split, and the bounds of their own the policy took where they differ. */
+    private static String kinds(CalibrationResult r, Family f, Thresholds t) {
+        List<Measurement> honest = r.measurements().stream()
+                .filter(m -> m.family().equals(f.name()) && m.honest() && m.calibrationSplit() && m.formatError() == null).toList();
+        StringBuilder sb = new StringBuilder("Honest worst per kind of chunk (calibration split):");
+        String sep = " ";
+        for (AcceptancePolicy.ChunkKind k : AcceptancePolicy.ChunkKind.values()) {
+            List<dev.toploc.ChunkStats> c = honest.stream().flatMap(m -> m.chunksOf(k).stream()).toList();
+            sb.append(sep).append(KIND_NAMES.get(k)).append(" (").append(c.size()).append(" chunks)");
+            if (!c.isEmpty()) {
+                sb.append(String.format(Locale.ROOT, " exp %d, mean %s, median %s, sign %d", c.stream().mapToInt(dev.toploc.ChunkStats::expMismatches).max().getAsInt(),
+                        Fmt.num(c.stream().mapToDouble(dev.toploc.ChunkStats::mantErrMean).max().getAsDouble()),
+                        Fmt.num(c.stream().mapToDouble(dev.toploc.ChunkStats::mantErrMedian).max().getAsDouble()),
+                        c.stream().mapToInt(dev.toploc.ChunkStats::signMismatches).max().getAsInt()));
+            }
+            sep = "; ";
+        }
+        sb.append(". ");
+        AcceptancePolicy p = t.policy();
+        if (p.byKind().isEmpty()) {
+            sb.append("No kind with at least ").append(ThresholdRule.MIN_CHUNKS_PER_KIND).append(" honest chunks from at least ")
+                    .append(ThresholdRule.MIN_PROMPTS_PER_KIND).append(" prompts gives other bounds than the pooled ones: one set of per-chunk bounds for every chunk.");
+        } else {
+            sb.append("Bounds of their own (the kind's honest worst, at least ").append(ThresholdRule.MIN_CHUNKS_PER_KIND).append(" chunks from at least ")
+                    .append(ThresholdRule.MIN_PROMPTS_PER_KIND).append(" prompts, gives other bounds than the pooled ones; the other kinds are judged by the ")
+                    .append("pooled bounds above):");
+            sep = " ";
+            for (var e : p.byKind().entrySet()) {
+                AcceptancePolicy.ChunkBounds b = e.getValue();
+                sb.append(sep).append(KIND_NAMES.get(e.getKey())).append(String.format(Locale.ROOT, " exp_mismatches ≤ %d, mant_err_mean ≤ %.3f, "
+                        + "mant_err_median ≤ %s, sign_mismatches ≤ %d", b.maxExpMismatches(), b.maxMantErrMean(), Fmt.num(b.maxMantErrMedian()), b.maxSignMismatches()));
+                sep = "; ";
+            }
+            sb.append('.');
+        }
+        return sb.toString();
+    }
+
+    /** The honest runs' false rejections per family, the rule of three, and each GPU-serving row's worst honest case. */
+    private static String serving(CalibrationResult r) {
+        StringBuilder sb = new StringBuilder("## Honest runs: GPU serving numerics and the false-rejection rate\n\n");
+        sb.append("The `GPU:` rows are honest providers whose forward pass rounds as GPU serving kernels do (docs/runtime.md, \"Serving numerics\"); ")
+                .append("their calibration-split runs are among those the thresholds are derived from. Per row, every run (both splits, all verifier modes): ")
+                .append("how many the derived policy accepts, and the worst chunk seen.\n\n");
+        sb.append("| family | honest row | accepted | worst: exp · mean · median · sign · avg · gap |\n|---|---|---|---|\n");
+        for (Family f : r.plan().families()) {
+            Thresholds t = r.thresholds().get(f.name());
+            if (t == null) {
+                continue;
+            }
+            for (var sc : byScenario(r, f).entrySet()) {
+                List<Measurement> runs = sc.getValue();
+                if (!runs.get(0).honest() || !sc.getKey().startsWith("GPU: ")) {
+                    continue;
+                }
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %d of %d | %s |%n", f.name(), sc.getKey(), count(runs, t::accepts), runs.size(),
+                        summary(runs, true).replace(", ", " · ")));
+            }
+        }
+        sb.append("\nFalse rejections on the evaluation split (honest runs the thresholds never saw, all rows, all verifier modes); with none of n ")
+                .append("rejected, the rule of three puts the 95% upper bound on the false-rejection rate at 3/n:\n\n");
+        sb.append("| family | honest evaluation runs | rejected | 95% upper bound on the false-rejection rate |\n|---|---|---|---|\n");
+        long total = 0;
+        long totalRejected = 0;
+        for (Family f : r.plan().families()) {
+            Thresholds t = r.thresholds().get(f.name());
+            if (t == null) {
+                continue;
+            }
+            List<Measurement> honest = r.measurements().stream().filter(m -> m.family().equals(f.name()) && m.honest() && !m.calibrationSplit()).toList();
+            long rejected = count(honest, m -> !t.accepts(m));
+            total += honest.size();
+            totalRejected += rejected;
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %s |%n", f.name(), honest.size(), rejected, ruleOfThree(honest.size(), rejected)));
+        }
+        sb.append(String.format(Locale.ROOT, "| all families | %d | %d | %s |%n%n", total, totalRejected, ruleOfThree(total, totalRejected)));
+        return sb.toString();
+    }
+
+    /** {@code 3/n = x%} when none of {@code n} was rejected; otherwise the observed rate (the rule of three does not apply). */
+    static String ruleOfThree(long n, long rejected) {
+        if (n == 0) {
+            return "no runs";
+        }
+        if (rejected == 0) {
+            return n < 3 ? String.format(Locale.ROOT, "3/%d: none (too few runs to bound it)", n) : String.format(Locale.ROOT, "3/%d = %.2f%%", n, 300.0 / n);
+        }
+        return String.format(Locale.ROOT, "observed %d/%d = %.2f%% (runs were rejected: the rule of three does not apply)", rejected, n, 100.0 * rejected / n);
+    }
+
+    /**
+     * The tie-tolerant statistic ({@link Calibration#TIES}) as a calibration statistic: thresholds derived by the same
+     * rule from the tolerant measurements of the calibration split, judged on the evaluation split, beside the strict ones.
+     */
+    private static String ties(CalibrationResult r) {
+        StringBuilder sb = new StringBuilder("## The tie-tolerant statistic\n\n");
+        sb.append("Every run is also measured with the tie-tolerant rule (`").append(Calibration.TIES.wireName())
+                .append("`, docs/commit-format.md): thresholds derived by the same rule from those measurements of the calibration split, ")
+                .append("judged on the evaluation split. It separates better if it rejects more attack runs without rejecting more honest ones.\n\n");
+        sb.append("| family | statistic | exp_mismatches bound | honest accepted | attacks accepted |\n|---|---|---|---|---|\n");
+        boolean anyBetter = false;
+        for (Family f : r.plan().families()) {
+            Thresholds strict = r.thresholds().get(f.name());
+            if (strict == null) {
+                continue;
+            }
+            List<Measurement> calib = r.measurements().stream()
+                    .filter(m -> m.family().equals(f.name()) && m.honest() && m.calibrationSplit() && m.formatError() == null).map(Measurement::tieTolerant).toList();
+            Thresholds tolerant = r.plan().rule().derive(calib, "tie-tolerant");
+            List<Measurement> eval = r.measurements().stream().filter(m -> m.family().equals(f.name()) && !m.calibrationSplit()).toList();
+            List<Measurement> honest = eval.stream().filter(Measurement::honest).toList();
+            List<Measurement> attacks = eval.stream().filter(m -> !m.honest()).toList();
+            long hs = count(honest, strict::accepts);
+            long as = count(attacks, strict::accepts);
+            long ht = count(honest, m -> tolerant.accepts(m.tieTolerant()));
+            long at = count(attacks, m -> tolerant.accepts(m.tieTolerant()));
+            sb.append(String.format(Locale.ROOT, "| %s | strict (the policy's) | %d | %d of %d | %d of %d |%n", f.name(), strict.policy().maxExpMismatches(), hs,
+                    honest.size(), as, attacks.size()));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d of %d | %d of %d |%n", f.name(), Calibration.TIES.wireName(),
+                    tolerant.policy().maxExpMismatches(), ht, honest.size(), at, attacks.size()));
+            anyBetter |= ht >= hs && at < as;
+        }
+        sb.append('\n').append(anyBetter
+                ? "The tie-tolerant statistic separates better on at least one family above; the policy format does not carry it yet, so the derived "
+                        + "policy keeps the strict statistic."
+                : "The tie-tolerant statistic does not separate better on any family: the policy keeps the strict, reference-compatible statistic.")
+                .append("\n\n");
+        return sb.toString();
+    }
+
+    /** The policy file this run replaces, on the same runs: the honest rows it would reject. */
+    private static String previous(CalibrationResult r, Thresholds prev) {
+        Family f = r.plan().families().get(0);
+        AcceptancePolicy p = prev.policy();
+        StringBuilder sb = new StringBuilder("## The policy this run replaces\n\n");
+        sb.append(String.format(Locale.ROOT, "The policy file the run found for `%s` (%s: exp_mismatches ≤ %d, mant_err_mean ≤ %.3f, mant_err_median ≤ %s, "
+                        + "sign_mismatches ≤ %d, average ≤ %.3f, logit gap ≤ %.3f) on this run's measurements of %s, both splits, all verifier modes:%n%n",
+                f.name(), p.source(), p.maxExpMismatches(), p.maxMantErrMean(), Fmt.num(p.maxMantErrMedian()), p.maxSignMismatches(), p.maxAvgMantErrMean(),
+                prev.logitMargin(), f.name()));
+        List<Measurement> all = r.measurements().stream().filter(m -> m.family().equals(f.name())).toList();
+        List<Measurement> honest = all.stream().filter(Measurement::honest).toList();
+        List<Measurement> attacks = all.stream().filter(m -> !m.honest()).toList();
+        sb.append(String.format(Locale.ROOT, "It accepts %d of %d honest runs and %d of %d attack runs.", count(honest, prev::accepts), honest.size(),
+                count(attacks, prev::accepts), attacks.size()));
+        Map<String, List<Measurement>> rejected = new LinkedHashMap<>();
+        honest.stream().filter(m -> !prev.accepts(m)).forEach(m -> rejected.computeIfAbsent(m.scenario(), k -> new ArrayList<>()).add(m));
+        if (rejected.isEmpty()) {
+            sb.append(" It rejects no honest run.\n\n");
+            return sb.toString();
+        }
+        sb.append(" Honest rows it rejects:\n\n");
+        for (var e : rejected.entrySet()) {
+            Measurement first = e.getValue().get(0);
+            long of = honest.stream().filter(m -> m.scenario().equals(e.getKey())).count();
+            sb.append(String.format(Locale.ROOT, "- %s: %d of %d runs rejected; e.g. verifier %s, prompt %d: %s%n", e.getKey(), e.getValue().size(), of,
+                    first.mode().wireName(), first.prompt(), String.join("; ", prev.violations(first))));
+        }
+        return sb.append('\n').toString();
+    }
+
     /** Per family, which check rejects the attacks' evaluation runs: the chunk bounds, else the sequence bound, else the token replay. */
     private static String whatCatches(CalibrationResult r) {
         StringBuilder sb = new StringBuilder("## Which check catches the attacks\n\n");
@@ -277,6 +452,13 @@ public final class CalibrationReport {
             p.put("maxSignMismatches", a.maxSignMismatches());
             p.put("maxAvgMantErrMean", a.maxAvgMantErrMean());
             p.put("logitMargin", e.getValue().logitMargin());
+            if (!a.byKind().isEmpty()) {
+                ObjectNode k = p.putObject("chunkKinds");
+                for (var b : a.byKind().entrySet()) {
+                    k.putObject(b.getKey().wireName()).put("maxExpMismatches", b.getValue().maxExpMismatches()).put("maxMantErrMean", b.getValue().maxMantErrMean())
+                            .put("maxMantErrMedian", b.getValue().maxMantErrMedian()).put("maxSignMismatches", b.getValue().maxSignMismatches());
+                }
+            }
         }
         ArrayNode a = n.putArray("samples");
         for (Measurement s : r.measurements()) {

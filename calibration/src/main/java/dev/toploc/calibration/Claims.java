@@ -14,6 +14,7 @@ import dev.toploc.runtime.Generator;
 import dev.toploc.runtime.Model;
 import dev.toploc.runtime.ModelIdentity;
 import dev.toploc.runtime.Sampling;
+import dev.toploc.runtime.ServingNumerics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -63,6 +64,13 @@ public final class Claims {
         dev.toploc.Compute c = dev.toploc.Compute.defaults().withCpuBackend(cpuBackend);
         Generator.Generation g = Generator.generate(engine, prompt, maxTokens, s, -1, mode, null, threads > 0 ? c.withThreads(threads) : c);
         return claim(claimed, g.prompt(), g.completion(), g.hidden(), engine.config().hiddenSize(), mode, conv, s, maxTokens, SPEC.dtype(), SPEC.dtype());
+    }
+
+    /** An honest generation whose forward pass rounds as {@code numerics} says (a GPU serving stack), claimed as {@code m}. */
+    public static Submission served(Model m, int[] prompt, int maxTokens, Sampling s, ComputeMode mode, ServingNumerics numerics) throws Exception {
+        Generator.Generation g = Generator.generate(m, prompt, maxTokens, s, java.util.Set.of(), mode, null, dev.toploc.Compute.defaults(), numerics);
+        return claim(m, g.prompt(), g.completion(), g.hidden(), m.config().hiddenSize(), mode, PositionConvention.PRODUCED, s, maxTokens, SPEC.dtype(),
+                SPEC.dtype());
     }
 
     /** Commits from rows {@code [0, P+N-1)} of {@code hidden} (positions of the claimed sequence), in {@code commitDtype}, labelled {@code claimDtype}. */

@@ -20,14 +20,16 @@ final class Recompute {
     static final AcceptancePolicy MEASURE_ONLY = new AcceptancePolicy(Integer.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, -1, "measurement");
 
     /**
-     * The verifier's recompute of {@code a} on {@code model} in {@code mode}; the replay's margin is 0, so the
-     * report lists every completion token that is not the replay's choice. The claim's model digests are not
+     * The verifier's recompute of {@code a} on {@code model} in {@code mode}: each chunk has its strict statistics
+     * and those of {@link Calibration#TIES}; the replay's margin is 0, so the report lists every completion token
+     * that is not the replay's choice. The claim's model digests are not
      * compared (the attacks claim the right model; the scenarios measure commits and tokens).
      */
     static InferenceVerifier.Report of(InferenceAttestation a, Model model, ComputeMode mode, boolean streamLayers)
             throws TopLocException {
         InferenceVerifier v = InferenceVerifier.builder().mode(mode).policy(MEASURE_ONLY)
-                .sampling(new InferenceVerifier.SamplingCheck(true, 0, 0)).streamLayers(streamLayers).build();
+                .sampling(new InferenceVerifier.SamplingCheck(true, 0, 0)).streamLayers(streamLayers)
+                .ties(Calibration.TIES).build();
         try {
             return v.verify(model, Claim.of(a).withoutModel());
         } catch (ClaimRejectedException measured) {

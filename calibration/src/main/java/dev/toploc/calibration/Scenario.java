@@ -5,6 +5,7 @@ import dev.toploc.Dtype;
 import dev.toploc.PositionConvention;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.Sampling;
+import dev.toploc.runtime.ServingNumerics;
 import java.util.List;
 
 /**
@@ -130,6 +131,13 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
             }
         }
 
+        /**
+         * An honest provider whose forward pass rounds as a GPU serving stack does ({@link ServingNumerics}), on the
+         * claimed weights in {@code mode}, with the standard sampling; {@code maxTokens <= 0}: the family's.
+         */
+        record Serves(ServingNumerics numerics, ComputeMode mode, Prompts prompts, int maxTokens) implements Provider {
+        }
+
         /** Serves the prompt with one byte changed, claims the original. */
         record ChangesOnePromptToken() implements Provider {
         }
@@ -180,6 +188,27 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
     }
 
     /**
+     * The honest GPU-serving rows ({@link ServingNumerics}), in every family: flash attention (P in bf16, and
+     * in fp16 under fp16 compute), split-K 2, 4 and 8 (pairwise), fused residual+RMSNorm, TF32 matmuls under fp32
+     * compute, chunked prefill of a long prompt, and all of them at once. Named {@code GPU: <numerics>, provider <mode>}.
+     */
+    public static List<Scenario> servingVariants() {
+        ServingNumerics flash64 = ServingNumerics.flash(64, ComputeMode.BF16);
+        List<Provider.Serves> v = List.of(
+                new Provider.Serves(flash64, ComputeMode.BF16, Prompts.QUESTION, 0),
+                new Provider.Serves(ServingNumerics.flash(128, ComputeMode.FP16), ComputeMode.FP16, Prompts.QUESTION, 0),
+                new Provider.Serves(ServingNumerics.splitK(2, false), ComputeMode.BF16, Prompts.QUESTION, 0),
+                new Provider.Serves(ServingNumerics.splitK(4, false), ComputeMode.BF16, Prompts.QUESTION, 0),
+                new Provider.Serves(ServingNumerics.splitK(8, true), ComputeMode.BF16, Prompts.QUESTION, 0),
+                new Provider.Serves(ServingNumerics.fusedResidualNorm(), ComputeMode.BF16, Prompts.QUESTION, 0),
+                new Provider.Serves(ServingNumerics.tf32Matmul(), ComputeMode.FP32, Prompts.QUESTION, 0),
+                new Provider.Serves(flash64.withPrefillChunk(16), ComputeMode.BF16, Prompts.LONG, 16),
+                new Provider.Serves(flash64.withSplitK(4, true).withFusedAddNorm().withPrefillChunk(16), ComputeMode.BF16, Prompts.QUESTION, 0));
+        return v.stream().map(p -> new Scenario("GPU: " + p.numerics().describe() + ", provider " + p.mode().wireName()
+                + (p.prompts() == Prompts.LONG ? ", long prompt (>= 256 tokens), " + p.maxTokens() + "-token completion" : ""), true, false, p, "")).toList();
+    }
+
+    /**
      * The standard table: honest rows first, then attacks. {@code full}: also the rows that need a trained
      * model to mean something (other precisions and prompt shapes, prefix and commit forgeries, relabelled dtypes).
      */
@@ -205,6 +234,7 @@ public record Scenario(String name, boolean honest, boolean verifierStreamsLayer
                     new Provider.Generates(Weights.CLAIMED, ComputeMode.BF16, Prompts.QUESTION, 0, Decoding.SEEDED, PositionConvention.DECODE_STEPS, 0),
                     ""));
         }
+        s.addAll(servingVariants());
         s.add(new Scenario("another model (substitution)", false, false, generates(Weights.OTHER_MODEL, ComputeMode.BF16), ""));
         s.add(new Scenario("8-bit weights (per row)", false, false, generates(Weights.INT8_PER_ROW, ComputeMode.BF16),
                 "Per-row int8 moves each weight by at most half a quantization step; where that changes the final hidden states no more "

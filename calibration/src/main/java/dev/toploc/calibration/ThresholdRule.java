@@ -1,6 +1,7 @@
 package dev.toploc.calibration;
 
 import dev.toploc.AcceptancePolicy;
+import dev.toploc.ChunkStats;
 import java.util.Collection;
 
 /**
@@ -28,34 +29,75 @@ public record ThresholdRule(double factor, int minMismatches, double minMantMean
     }
 
     /**
+     * A kind of chunk gets bounds of its own only when the calibration runs hold at least this many honest
+     * chunks of it; fewer say too little about its worst case, and the pooled bounds judge it.
+     */
+    public static final int MIN_CHUNKS_PER_KIND = 30;
+
+    /**
+     * ... and only when those chunks come from at least this many calibration prompts: chunks of one prompt are
+     * alike, so their worst case says little about another prompt's (measured: bounds of their own from one
+     * prompt's chunks rejected an honest run of another prompt on the Llama-3-8B-width family).
+     */
+    public static final int MIN_PROMPTS_PER_KIND = 3;
+
+    /**
      * The thresholds for {@code honest} runs (each must be honest and without format error: the worst over
-     * them is what the verifier must admit). {@code source} becomes the policy's source.
+     * them is what the verifier must admit). {@code source} becomes the policy's source. The four per-chunk
+     * bounds come from every chunk (pooled); each {@linkplain AcceptancePolicy.ChunkKind kind of chunk} with at
+     * least {@link #MIN_CHUNKS_PER_KIND} honest chunks from at least {@link #MIN_PROMPTS_PER_KIND} prompts whose
+     * own worst case gives other bounds gets those bounds of its own (where the data shows the kinds differ).
      */
     public Thresholds derive(Collection<Measurement> honest, String source) {
         if (honest.isEmpty()) {
             throw new IllegalArgumentException("no honest runs to derive thresholds from");
         }
-        double exp = 0;
-        double mean = 0;
-        double median = 0;
-        double sign = 0;
         double gap = 0;
         double avg = 0;
+        java.util.List<ChunkStats> all = new java.util.ArrayList<>();
+        java.util.Map<AcceptancePolicy.ChunkKind, java.util.List<ChunkStats>> byKind = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
+        java.util.Map<AcceptancePolicy.ChunkKind, java.util.Set<Integer>> prompts = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
         for (Measurement m : honest) {
             if (!m.honest() || m.formatError() != null) {
                 throw new IllegalArgumentException("thresholds come from honest, checkable runs only; got " + m.scenario());
             }
             avg = Math.max(avg, m.avgMean());
-            exp = Math.max(exp, m.worstExp());
-            mean = Math.max(mean, m.worstMean());
-            median = Math.max(median, m.worstMedian());
-            sign = Math.max(sign, m.worstSign());
             gap = Math.max(gap, m.worstGap());
+            all.addAll(m.chunks());
+            for (AcceptancePolicy.ChunkKind k : AcceptancePolicy.ChunkKind.values()) {
+                byKind.computeIfAbsent(k, x -> new java.util.ArrayList<>()).addAll(m.chunksOf(k));
+                if (!m.chunksOf(k).isEmpty()) {
+                    prompts.computeIfAbsent(k, x -> new java.util.HashSet<>()).add(m.prompt());
+                }
+            }
         }
-        AcceptancePolicy p = new AcceptancePolicy((int) Math.max(minMismatches, Math.ceil(factor * exp)), Math.max(minMantMean, factor * mean),
-                Math.max(minMantMedian, Math.ceil(factor * median)), (int) Math.max(minMismatches, Math.ceil(factor * sign)),
-                Math.max(minAvgMantMean, factor * avg), source);
+        AcceptancePolicy.ChunkBounds pooled = bounds(all);
+        java.util.Map<AcceptancePolicy.ChunkKind, AcceptancePolicy.ChunkBounds> own = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
+        for (var e : byKind.entrySet()) {
+            boolean enough = e.getValue().size() >= MIN_CHUNKS_PER_KIND && prompts.getOrDefault(e.getKey(), java.util.Set.of()).size() >= MIN_PROMPTS_PER_KIND;
+            if (enough && !bounds(e.getValue()).equals(pooled)) {
+                own.put(e.getKey(), bounds(e.getValue()));
+            }
+        }
+        AcceptancePolicy p = new AcceptancePolicy(pooled.maxExpMismatches(), pooled.maxMantErrMean(), pooled.maxMantErrMedian(),
+                pooled.maxSignMismatches(), Math.max(minAvgMantMean, factor * avg), source, own);
         return new Thresholds(p, Math.max(minLogitMargin, factor * gap));
+    }
+
+    /** The rule applied to the worst of {@code chunks} (none: the floors). */
+    AcceptancePolicy.ChunkBounds bounds(Collection<ChunkStats> chunks) {
+        double exp = 0;
+        double mean = 0;
+        double median = 0;
+        double sign = 0;
+        for (ChunkStats c : chunks) {
+            exp = Math.max(exp, c.expMismatches());
+            mean = Math.max(mean, c.mantErrMean());        // NaN cannot occur (ChunkStats refuses it); +Infinity stays
+            median = Math.max(median, c.mantErrMedian());
+            sign = Math.max(sign, c.signMismatches());
+        }
+        return new AcceptancePolicy.ChunkBounds((int) Math.max(minMismatches, Math.ceil(factor * exp)), Math.max(minMantMean, factor * mean),
+                Math.max(minMantMedian, Math.ceil(factor * median)), (int) Math.max(minMismatches, Math.ceil(factor * sign)));
     }
 
     /** The rule in words, for reports: {@code honest worst x 1.5}. */

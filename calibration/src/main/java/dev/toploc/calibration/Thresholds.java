@@ -25,7 +25,7 @@ public record Thresholds(AcceptancePolicy policy, double logitMargin) {
         }
         for (int i = 0; i < m.chunks().size(); i++) {
             ChunkStats c = m.chunks().get(i);
-            for (String s : policy.violations(c)) {
+            for (String s : policy.violations(m.kinds().get(i), c)) {
                 v.add("chunk " + i + ": " + s);
             }
         }
@@ -43,7 +43,15 @@ public record Thresholds(AcceptancePolicy policy, double logitMargin) {
 
     /** Whether {@code m}'s commits pass every chunk bound (not the sequence bound, not the replay). */
     boolean passesChunks(Measurement m) {
-        return m.formatError() == null && m.chunks().stream().allMatch(c -> policy.violations(c).isEmpty());
+        if (m.formatError() != null) {
+            return false;
+        }
+        for (int i = 0; i < m.chunks().size(); i++) {
+            if (!policy.violations(m.kinds().get(i), m.chunks().get(i)).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code m}'s commits pass the policy entirely (chunks and sequence), whatever the replay says. */

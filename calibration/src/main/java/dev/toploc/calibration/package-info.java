@@ -1,6 +1,8 @@
 /**
  * Calibration as a library: measure how much honest reruns differ (other precisions, threads, layer
- * streaming, prompt shapes) and what attacks look like, derive a model's thresholds, and report.
+ * streaming, prompt shapes, GPU serving numerics on the provider side: {@code Scenario.servingVariants()})
+ * and what attacks look like, derive a model's thresholds (per kind of chunk where the data differs), and
+ * report (with the rule-of-three bound on false rejections and the tie-tolerant statistic beside the strict one).
  *
  * <ul>
  *   <li>{@link dev.toploc.calibration.Scenario}: a table row as a value (a sealed set of provider records,

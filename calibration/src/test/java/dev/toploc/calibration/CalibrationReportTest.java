@@ -1,5 +1,6 @@
 package dev.toploc.calibration;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,5 +47,16 @@ class CalibrationReportTest {
         assertTrue(caught.contains("*honest worst × 2* (floors: 3 exponent"), caught);
         assertTrue(caught.contains("None: every honest cell passes 100% and every attack cell 0%."), caught);
         assertTrue(caught.contains("| fam | 1 | 0 | 1 | 0 | 0 | 0 |"), caught);
+        // the rule of three from the honest evaluation runs, and the tie-tolerant statistic beside the strict one
+        assertTrue(caught.contains("| fam | 1 | 0 | 3/1: none (too few runs to bound it) |"), caught);
+        assertTrue(caught.contains("| fam | strict (the policy's) | 8 | 1 of 1 | 0 of 1 |"), caught);
+        assertTrue(caught.contains("| fam | tolerant | 8 | 1 of 1 | 0 of 1 |"), caught);
+        assertTrue(caught.contains("does not separate better on any family"), caught);
+    }
+
+    @Test
+    void theRuleOfThree_isStatedOnlyWhenNothingWasRejected() {
+        assertEquals("3/300 = 1.00%", CalibrationReport.ruleOfThree(300, 0));
+        assertTrue(CalibrationReport.ruleOfThree(300, 2).startsWith("observed 2/300 = 0.67%"));
     }
 }

@@ -23,22 +23,35 @@ class CalibrationTest {
     static final Path A = TestVectors.model("tiny-fortunes-llama");
     static final Path B = TestVectors.model("tiny-fortunes-llama-b");
 
+    static final List<String> GPU = List.of("GPU: flash attention (key blocks of 64, P in bf16), provider bf16",
+            "GPU: flash attention (key blocks of 128, P in fp16), provider fp16", "GPU: split-K 2, provider bf16", "GPU: split-K 4, provider bf16",
+            "GPU: split-K 8 (pairwise), provider bf16", "GPU: fused residual+RMSNorm (bf16 residual), provider bf16", "GPU: TF32 matmul inputs, provider fp32",
+            "GPU: flash attention (key blocks of 64, P in bf16), prefill in chunks of 16, provider bf16, long prompt (>= 256 tokens), 16-token completion",
+            "GPU: flash attention (key blocks of 64, P in bf16), split-K 4 (pairwise), fused residual+RMSNorm (bf16 residual), prefill in chunks of 16, "
+                    + "provider bf16");
+
+    static List<String> concat(List<String> a, List<String> b, List<String> c) {
+        List<String> l = new java.util.ArrayList<>(a);
+        l.addAll(b);
+        l.addAll(c);
+        return l;
+    }
+
     @Test
     void theStandardPlan_keepsTheTablesRows_inOrder() {
         List<String> full = Scenario.standard(true).stream().map(Scenario::name).toList();
-        assertEquals(List.of("provider bf16", "provider fp32", "provider bf16, greedy", "provider fp16", "provider bf16 on 1 thread (verifier on 2)",
+        List<String> tokenAttacks = List.of("speculative decoding, draft states committed",
+                "speculative decoding coupled to the seed, draft states committed", "samples at temperature 1.0, claims 0.8",
+                "samples within top-p 0.9, claims plain sampling", "draft picks the tokens, claimed-model prefill commits");
+        List<String> weightAttacks = List.of("another model (substitution)", "8-bit weights (per row)", "4-bit weights (group 32)",
+                "weights x (1 + 1% noise)", "one prompt token changed");
+        assertEquals(concat(List.of("provider bf16", "provider fp32", "provider bf16, greedy", "provider fp16", "provider bf16 on 1 thread (verifier on 2)",
                 "provider bf16 on the Java kernels (verifier: native CPU backend where present)",
                 "provider bf16, verifier streams layers", "long prompt (>= 256 tokens), 16-token completion", "short prompt, 200-token completion",
-                "decode-steps positions", "another model (substitution)", "8-bit weights (per row)", "4-bit weights (group 32)",
-                "weights x (1 + 1% noise)", "one prompt token changed", "speculative decoding, draft states committed",
-                "speculative decoding coupled to the seed, draft states committed", "samples at temperature 1.0, claims 0.8",
-                "samples within top-p 0.9, claims plain sampling", "draft picks the tokens, claimed-model prefill commits", "system prompt prefix added", "system prompt prefix removed",
+                "decode-steps positions"), GPU, concat(weightAttacks, tokenAttacks, List.of("system prompt prefix added", "system prompt prefix removed",
                 "commits from another completion (replay)", "commits shifted by one position", "random commits", "all-zero commits",
-                "fp16 provider claimed as bf16", "bf16 provider claimed as fp16"), full);
-        assertEquals(List.of("provider bf16", "provider fp32", "provider bf16, greedy", "another model (substitution)", "8-bit weights (per row)",
-                "4-bit weights (group 32)", "weights x (1 + 1% noise)", "one prompt token changed", "speculative decoding, draft states committed",
-                "speculative decoding coupled to the seed, draft states committed", "samples at temperature 1.0, claims 0.8",
-                "samples within top-p 0.9, claims plain sampling", "draft picks the tokens, claimed-model prefill commits"),
+                "fp16 provider claimed as bf16", "bf16 provider claimed as fp16"))), full);
+        assertEquals(concat(List.of("provider bf16", "provider fp32", "provider bf16, greedy"), GPU, concat(weightAttacks, tokenAttacks, List.of())),
                 Scenario.standard(false).stream().map(Scenario::name).toList());
         Plan quick = Plan.standard(A, B, true);
         assertEquals(List.of("tiny-fortunes-llama", "random Qwen2.5-0.5B widths, 2 layers"), quick.families().stream().map(Family::name).toList());
@@ -50,8 +63,8 @@ class CalibrationTest {
     @Test
     void aSmallRun_decidesAsTheVerifierDoes_andWritesItsPolicyFile() throws Exception {
         List<Scenario> rows = Scenario.standard(true).stream()
-                .filter(s -> List.of("provider bf16", "another model (substitution)", "random commits", "all-zero commits", "one prompt token changed")
-                        .contains(s.name())).toList();
+                .filter(s -> List.of("provider bf16", GPU.get(8), "another model (substitution)", "random commits", "all-zero commits",
+                        "one prompt token changed").contains(s.name())).toList();
         Family f = new Family("tiny", new Family.ModelSource.Folder(A), new Family.ModelSource.Folder(B), 2, 16, rows);
         Plan plan = new Plan(List.of(f), List.of(ComputeMode.FP32, ComputeMode.BF16), Claims.SPEC, ThresholdRule.STANDARD);
         List<String> events = new java.util.ArrayList<>();

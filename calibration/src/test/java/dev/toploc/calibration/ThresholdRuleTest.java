@@ -39,6 +39,35 @@ class ThresholdRuleTest {
     }
 
     @Test
+    void derive_givesAKindBoundsOfItsOwn_onlyWhereItsDataDiffers_andWithEnoughChunks() {
+        // 30 runs of a prefill chunk (noisy) and two full decode chunks (quiet), one run with a short last chunk
+        List<Measurement> honest = new java.util.ArrayList<>();
+        var kinds = List.of(AcceptancePolicy.ChunkKind.PREFILL, AcceptancePolicy.ChunkKind.DECODE, AcceptancePolicy.ChunkKind.DECODE);
+        for (int i = 0; i < 15; i++) {
+            List<ChunkStats> c = List.of(chunk(12, 4, 2.0, 2), chunk(4, 1, 0.8, 1), chunk(3, 1, 0.7, 1));
+            honest.add(new Measurement("f", "honest", true, ComputeMode.FP32, 2 * (i % 3), c, 0, null, kinds, c));
+        }
+        List<ChunkStats> c = List.of(chunk(10, 2, 1.0, 1), chunk(2, 0, 0.5, 1), chunk(9, 3, 1.9, 2));
+        honest.add(new Measurement("f", "honest", true, ComputeMode.FP32, 0, c, 0, null,
+                List.of(AcceptancePolicy.ChunkKind.PREFILL, AcceptancePolicy.ChunkKind.DECODE, AcceptancePolicy.ChunkKind.SHORT_DECODE), c));
+        AcceptancePolicy p = ThresholdRule.STANDARD.derive(honest, "kinds").policy();
+        assertEquals(18, p.maxExpMismatches(), "pooled: ceil(1.5 * 12)");
+        assertEquals(java.util.Set.of(AcceptancePolicy.ChunkKind.DECODE), p.byKind().keySet(), "the prefill's own bounds are the pooled ones; "
+                + "one short chunk is too few");
+        assertEquals(new AcceptancePolicy.ChunkBounds(6, 1.5 * 0.8, 2, 2), p.bounds(AcceptancePolicy.ChunkKind.DECODE));
+        assertEquals(18, p.bounds(AcceptancePolicy.ChunkKind.SHORT_DECODE).maxExpMismatches());
+        Thresholds t = new Thresholds(p, 1);
+        List<ChunkStats> attack = List.of(chunk(12, 0, 1, 1), chunk(7, 0, 1, 1), chunk(7, 0, 1, 1));
+        assertFalse(t.accepts(new Measurement("f", "attack", false, ComputeMode.FP32, 1, attack, 0, null, kinds, attack)), "7 > 6 in a decode chunk");
+        assertTrue(new Thresholds(p.withKinds(java.util.Map.of()), 1).accepts(new Measurement("f", "attack", false, ComputeMode.FP32, 1, attack, 0, null,
+                kinds, attack)), "the negative control: the pooled bounds alone pass it");
+        // the same chunks from two prompts only: too few to bound a kind of its own
+        List<Measurement> twoPrompts = honest.stream().map(m -> new Measurement(m.family(), m.scenario(), true, m.mode(), m.prompt() % 4, m.chunks(),
+                m.worstGap(), null, m.kinds(), m.tolerant())).toList();
+        assertTrue(ThresholdRule.STANDARD.derive(twoPrompts, "few").policy().byKind().isEmpty());
+    }
+
+    @Test
     void derive_keepsTheFloors_whenHonestRunsAreExact() {
         Thresholds t = ThresholdRule.STANDARD.derive(List.of(run(true, 0, 0, chunk(0, 0, 0, 0))), "exact");
         assertEquals(new AcceptancePolicy(2, 0.5, 1, 2, 0.5, "exact"), t.policy());

@@ -98,8 +98,7 @@ public final class Policies {
 
     private static Choice choice(PolicyFile pf, Path file, String description) {
         AcceptancePolicy p = pf.policy();
-        AcceptancePolicy shown = new AcceptancePolicy(p.maxExpMismatches(), p.maxMantErrMean(), p.maxMantErrMedian(), p.maxSignMismatches(),
-                p.maxAvgMantErrMean(), "policy file " + file.getFileName() + ": " + p.source());
+        AcceptancePolicy shown = p.withSource("policy file " + file.getFileName() + ": " + p.source());
         return new Choice(shown, pf.logitMargin(), file, description);
     }
 }

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A calibrated policy file, format version {@value #VERSION} ({@code docs/policy-format.md}): the
+ * A calibrated policy file, format version 1 or {@value #VERSION} ({@code docs/policy-format.md}): the
  * {@link AcceptancePolicy} thresholds and the token-replay logit margin for one model's weights and one
  * commit dtype and k, as {@code toploc calibrate} writes it into the model folder as
  * {@value Policies#FILE_NAME}.
@@ -50,8 +50,12 @@ import java.util.regex.Pattern;
  * @param weightsSha256 hex sha256 over the calibrated model's weight-file digests (as in the attestation)
  */
 public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtype, int topK, String configSha256, String weightsSha256) {
-    /** The format version this class reads and writes. */
-    public static final int VERSION = 1;
+    /**
+     * The newest format version: 2 adds {@code chunkKinds} (bounds of their own for the prefill chunk, full or
+     * short decode chunks). Version 1 files are read as before; a policy without per-kind bounds is written
+     * as version 1, byte for byte as before.
+     */
+    public static final int VERSION = 2;
     /** Files larger than this are refused before parsing. */
     public static final int MAX_BYTES = 64 << 10;
     /** Longest {@code source} accepted. */
@@ -59,7 +63,10 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
 
     static final List<String> FIELDS = List.of("version", "model", "dtype", "topK", "maxExpMismatches", "maxMantErrMean", "maxMantErrMedian",
             "maxSignMismatches", "maxAvgMantErrMean", "logitMargin", "source");
+    /** Version 2's fields: version 1's and {@code chunkKinds}. */
+    static final List<String> FIELDS_V2 = java.util.stream.Stream.concat(FIELDS.stream(), java.util.stream.Stream.of("chunkKinds")).toList();
     static final List<String> MODEL_FIELDS = List.of("configSha256", "weightsSha256");
+    static final List<String> BOUNDS_FIELDS = List.of("maxExpMismatches", "maxMantErrMean", "maxMantErrMedian", "maxSignMismatches");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
@@ -98,6 +105,18 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
         }
         if (Double.isNaN(p.maxAvgMantErrMean()) || p.maxAvgMantErrMean() == Double.NEGATIVE_INFINITY) {
             return new String[] {"maxAvgMantErrMean", "maxAvgMantErrMean " + p.maxAvgMantErrMean() + " (expected a number >= 0, or unchecked)"};
+        }
+        for (var e : p.byKind().entrySet()) {
+            String f = "chunkKinds." + e.getKey().wireName();
+            AcceptancePolicy.ChunkBounds b = e.getValue();
+            if (b.maxExpMismatches() > topK) {
+                return new String[] {f + ".maxExpMismatches", f + ".maxExpMismatches " + b.maxExpMismatches() + " is out of range (expected 0..topK = "
+                        + topK + ")"};
+            }
+            if (b.maxSignMismatches() < -1 || b.maxSignMismatches() > topK) {
+                return new String[] {f + ".maxSignMismatches", f + ".maxSignMismatches " + b.maxSignMismatches()
+                        + " is out of range (expected -1 for unchecked, or 0..topK = " + topK + ")"};
+            }
         }
         if (!(logitMargin >= 0) || !Double.isFinite(logitMargin)) {
             return new String[] {"logitMargin", "logitMargin " + logitMargin + " is out of range (expected a finite number >= 0)"};
@@ -145,10 +164,11 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
             throw new PolicyFileException("version", origin + ": field 'version' is missing (expected " + VERSION
                     + "; see docs/policy-format.md)");
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() != VERSION) {
-            throw new PolicyFileException("version", origin + ": version " + v + " is not supported (expected " + VERSION + ")");
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1 || v.intValue() > VERSION) {
+            throw new PolicyFileException("version", origin + ": version " + v + " is not supported (expected 1.." + VERSION + ")");
         }
-        onlyFields(n, FIELDS, "", origin);
+        int version = v.intValue();
+        onlyFields(n, version == 1 ? FIELDS : FIELDS_V2, "", origin);
         JsonNode model = required(n, "model", origin);
         if (!model.isObject()) {
             throw new PolicyFileException("model", origin + ": model must be an object with " + MODEL_FIELDS);
@@ -188,12 +208,58 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
         if (source.isBlank()) {
             throw new PolicyFileException("source", origin + ": source is blank (expected where the thresholds come from)");
         }
-        AcceptancePolicy p = new AcceptancePolicy(maxExp, mean, median, sign, avg, source);
+        java.util.Map<AcceptancePolicy.ChunkKind, AcceptancePolicy.ChunkBounds> kinds = version == 1 ? java.util.Map.of() : kinds(n, origin);
+        AcceptancePolicy p = new AcceptancePolicy(maxExp, mean, median, sign, avg, source, kinds);
         String[] bad = problem(p, margin, topK, config, weights);
         if (bad != null) {
             throw new PolicyFileException(bad[0], origin + ": " + bad[1]);
         }
         return new PolicyFile(p, margin, dtype, topK, config, weights);
+    }
+
+    /** Version 2's {@code chunkKinds}: a non-empty object whose keys are kind names, each with exactly {@link #BOUNDS_FIELDS}. */
+    private static java.util.Map<AcceptancePolicy.ChunkKind, AcceptancePolicy.ChunkBounds> kinds(JsonNode n, String origin) throws PolicyFileException {
+        JsonNode k = required(n, "chunkKinds", origin);
+        List<String> names = java.util.Arrays.stream(AcceptancePolicy.ChunkKind.values()).map(AcceptancePolicy.ChunkKind::wireName).toList();
+        if (!k.isObject() || k.isEmpty()) {
+            throw new PolicyFileException("chunkKinds", origin + ": chunkKinds must be a non-empty object with some of " + names
+                    + " (a policy without per-kind bounds is version 1)");
+        }
+        java.util.Map<AcceptancePolicy.ChunkKind, AcceptancePolicy.ChunkBounds> out = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
+        for (Iterator<String> it = k.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            String path = "chunkKinds." + name;
+            AcceptancePolicy.ChunkKind kind = null;
+            for (AcceptancePolicy.ChunkKind c : AcceptancePolicy.ChunkKind.values()) {
+                if (c.wireName().equals(name)) {
+                    kind = c;
+                }
+            }
+            if (kind == null) {
+                throw new PolicyFileException(path, origin + ": unknown chunk kind '" + abbrev(name) + "' (expected one of " + names + ")");
+            }
+            JsonNode b = k.get(name);
+            if (!b.isObject()) {
+                throw new PolicyFileException(path, origin + ": " + path + " must be an object with " + BOUNDS_FIELDS);
+            }
+            onlyFields(b, BOUNDS_FIELDS, path + ".", origin);
+            int exp = integer(b, "maxExpMismatches", path + ".maxExpMismatches", origin);
+            double mean = number(b, "maxMantErrMean", path + ".maxMantErrMean", origin);
+            double median = number(b, "maxMantErrMedian", path + ".maxMantErrMedian", origin);
+            int sign = integer(b, "maxSignMismatches", path + ".maxSignMismatches", origin);
+            if (exp < 0) {
+                throw new PolicyFileException(path + ".maxExpMismatches", origin + ": " + path + ".maxExpMismatches " + exp
+                        + " is out of range (expected 0..topK)");
+            }
+            for (String f : new String[] {"maxMantErrMean", "maxMantErrMedian"}) {
+                double d = f.equals("maxMantErrMean") ? mean : median;
+                if (!(d >= 0)) {
+                    throw new PolicyFileException(path + "." + f, origin + ": " + path + "." + f + " " + d + " is out of range (expected a number >= 0)");
+                }
+            }
+            out.put(kind, new AcceptancePolicy.ChunkBounds(exp, mean, median, sign));
+        }
+        return out;
     }
 
     private static void onlyFields(JsonNode n, List<String> allowed, String prefix, String origin) throws PolicyFileException {
@@ -227,21 +293,36 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
     }
 
     private static int integer(JsonNode n, String f, String origin) throws PolicyFileException {
-        JsonNode v = required(n, f, origin);
+        return integer(n, f, f, origin);
+    }
+
+    /** Field {@code f} of {@code n}, named {@code path} in messages. */
+    private static int integer(JsonNode n, String f, String path, String origin) throws PolicyFileException {
+        JsonNode v = n.get(f);
+        if (v == null) {
+            throw new PolicyFileException(path, origin + ": field '" + path + "' is missing");
+        }
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new PolicyFileException(f, origin + ": " + f + " must be an integer, not " + abbrev(v.toString()));
+            throw new PolicyFileException(path, origin + ": " + path + " must be an integer, not " + abbrev(v.toString()));
         }
         return v.intValue();
     }
 
     private static double number(JsonNode n, String f, String origin) throws PolicyFileException {
-        JsonNode v = required(n, f, origin);
+        return number(n, f, f, origin);
+    }
+
+    private static double number(JsonNode n, String f, String path, String origin) throws PolicyFileException {
+        JsonNode v = n.get(f);
+        if (v == null) {
+            throw new PolicyFileException(path, origin + ": field '" + path + "' is missing");
+        }
         if (!v.isNumber()) {
-            throw new PolicyFileException(f, origin + ": " + f + " must be a number, not " + abbrev(v.toString()));
+            throw new PolicyFileException(path, origin + ": " + path + " must be a number, not " + abbrev(v.toString()));
         }
         double d = v.doubleValue();
         if (!Double.isFinite(d)) {
-            throw new PolicyFileException(f, origin + ": " + f + " " + abbrev(v.toString()) + " is not finite (expected a number >= 0)");
+            throw new PolicyFileException(path, origin + ": " + path + " " + abbrev(v.toString()) + " is not finite (expected a number >= 0)");
         }
         return d;
     }
@@ -255,7 +336,7 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
     /** The file's bytes: pretty-printed UTF-8 JSON, fields in the documented order. */
     public byte[] toJson() {
         ObjectNode n = JSON.createObjectNode();
-        n.put("version", VERSION);
+        n.put("version", policy.byKind().isEmpty() ? 1 : 2);
         n.putObject("model").put("configSha256", configSha256).put("weightsSha256", weightsSha256);
         n.put("dtype", dtype.wireName());
         n.put("topK", topK);
@@ -270,6 +351,14 @@ public record PolicyFile(AcceptancePolicy policy, double logitMargin, Dtype dtyp
         }
         n.put("logitMargin", logitMargin);
         n.put("source", policy.source());
+        if (!policy.byKind().isEmpty()) {
+            ObjectNode k = n.putObject("chunkKinds");
+            for (var e : policy.byKind().entrySet()) {
+                AcceptancePolicy.ChunkBounds b = e.getValue();
+                k.putObject(e.getKey().wireName()).put("maxExpMismatches", b.maxExpMismatches()).put("maxMantErrMean", b.maxMantErrMean())
+                        .put("maxMantErrMedian", b.maxMantErrMedian()).put("maxSignMismatches", Math.max(-1, b.maxSignMismatches()));
+            }
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
         } catch (JsonProcessingException e) {

@@ -55,6 +55,49 @@ class PolicyFileTest {
         assertTrue(p.policy().source().startsWith("calibrated on tiny-fortunes-llama"), p.policy().source());
     }
 
+    static final PolicyFile KINDS = new PolicyFile(new AcceptancePolicy(20, 5.9, 3.0, 8, 2.25, "calibrated on test",
+            java.util.Map.of(AcceptancePolicy.ChunkKind.PREFILL, new AcceptancePolicy.ChunkBounds(30, 7.5, 4.0, 9),
+                    AcceptancePolicy.ChunkKind.SHORT_DECODE, new AcceptancePolicy.ChunkBounds(12, 2.5, 2.0, -1))), 0.52, Dtype.BF16, 128, CFG, W);
+
+    @Test
+    void perKindBounds_areVersion2_andRoundTrip_whileAPolicyWithoutThemStaysVersion1() throws Exception {
+        assertTrue(json(GOOD).contains("\"version\" : 1,") && !json(GOOD).contains("chunkKinds"), json(GOOD));
+        String v2 = json(KINDS);
+        assertTrue(v2.contains("\"version\" : 2,") && v2.contains("\"prefill\"") && v2.contains("\"shortDecode\""), v2);
+        PolicyFile back = PolicyFile.parse(KINDS.toJson(), "t");
+        assertEquals(KINDS, back);
+        assertArrayEquals(KINDS.toJson(), back.toJson());
+        AcceptancePolicy p = back.policy();
+        assertEquals(30, p.bounds(AcceptancePolicy.ChunkKind.PREFILL).maxExpMismatches());
+        assertEquals(20, p.bounds(AcceptancePolicy.ChunkKind.DECODE).maxExpMismatches(), "a kind without an entry: the policy's own bounds");
+        dev.toploc.ChunkStats s = new dev.toploc.ChunkStats(128, 25, 0, 1, 1);
+        assertTrue(p.violations(AcceptancePolicy.ChunkKind.PREFILL, s).isEmpty());
+        assertEquals(1, p.violations(AcceptancePolicy.ChunkKind.DECODE, s).size());
+        assertEquals(1, p.violations(AcceptancePolicy.ChunkKind.SHORT_DECODE, s).size());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "\"prefill\" : {|\"preFill\" : {|chunkKinds.preFill",
+            "\"maxExpMismatches\" : 30,|\"maxExpMismatches\" : 129,|chunkKinds.prefill.maxExpMismatches",
+            "\"maxExpMismatches\" : 30,|\"maxExpMismatches\" : -1,|chunkKinds.prefill.maxExpMismatches",
+            "\"maxExpMismatches\" : 30,|\"maxExpMismatches\" : 30.5,|chunkKinds.prefill.maxExpMismatches",
+            "\"maxExpMismatches\" : 30,|DELETE|chunkKinds.prefill.maxExpMismatches",
+            "\"maxMantErrMean\" : 7.5,|\"maxMantErrMean\" : -7.5,|chunkKinds.prefill.maxMantErrMean",
+            "\"maxMantErrMean\" : 7.5,|\"maxMantErrMean\" : 1e999,|chunkKinds.prefill.maxMantErrMean",
+            "\"maxMantErrMedian\" : 4.0,|\"maxMantErrMedian\" : \"4\",|chunkKinds.prefill.maxMantErrMedian",
+            "\"maxSignMismatches\" : 9|\"maxSignMismatches\" : 9, \"x\" : 1|chunkKinds.prefill.x",
+            "\"maxSignMismatches\" : 9|\"maxSignMismatches\" : -2|chunkKinds.prefill.maxSignMismatches",
+            "\"version\" : 2,|\"version\" : 1,|chunkKinds",
+    })
+    void anEditedKindBound_isRefused_byName(String from, String to, String field) {
+        String good = json(KINDS);
+        assertTrue(good.contains(from), "the test edits a field that is there: " + from);
+        String bad = good.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to.equals("DELETE") ? "" : to));
+        PolicyFileException e = assertThrows(PolicyFileException.class, () -> PolicyFile.parse(bad.getBytes(StandardCharsets.UTF_8), "t"), bad);
+        assertEquals(field, e.field(), e.getMessage());
+    }
+
     /** Each edit of a good file must be refused, naming the field. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -74,7 +117,10 @@ class PolicyFileTest {
             "\"logitMargin\" : 0.52,|\"logitMargin\" : -0.1,|logitMargin",
             "\"logitMargin\" : 0.52,|\"logitMargin\" : 1e400,|logitMargin",
             "\"dtype\" : \"bf16\",|\"dtype\" : \"bfloat16\",|dtype",
-            "\"version\" : 1,|\"version\" : 2,|version",
+            "\"version\" : 1,|\"version\" : 2,|chunkKinds",
+            "\"version\" : 1,|\"version\" : 3,|version",
+            "\"version\" : 1,|\"version\" : 0,|version",
+            "\"source\" : \"calibrated on test\"|\"source\" : \"calibrated on test\", \"chunkKinds\" : {}|chunkKinds",
             "\"version\" : 1,|DELETE|version",
             "\"weightsSha256\" : \"bbbb|\"weightsSha256\" : \"BBBB|model.weightsSha256",
             "\"configSha256\" : \"aaaa|\"configSha256\" : \"aaa|model.configSha256",

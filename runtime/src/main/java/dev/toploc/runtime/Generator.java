@@ -46,6 +46,12 @@ public final class Generator {
     /** As above, stopping after any token of {@code stop} (empty: never). */
     public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, java.util.Set<Integer> stop,
                                       ComputeMode mode, HiddenListener listener, Compute compute) {
+        return generate(model, prompt, maxTokens, sampling, stop, mode, listener, compute, ServingNumerics.DEFAULT);
+    }
+
+    /** As above, the provider's passes rounding as {@code numerics} says (GPU serving emulation, {@link ServingNumerics}). */
+    public static Generation generate(Model model, int[] prompt, int maxTokens, Sampling sampling, java.util.Set<Integer> stop,
+                                      ComputeMode mode, HiddenListener listener, Compute compute, ServingNumerics numerics) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt is empty (expected at least one token)");
         }
@@ -60,7 +66,7 @@ public final class Generator {
                     + " positions, beyond the model's context of " + model.config().contextLength() + " (max_position_embeddings)");
         }
         int hiddenLength = dev.toploc.Sizes.arrayLength("hidden states of " + (capacity - 1) + " positions", 4, capacity - 1, d);
-        Model.Session s = model.session(mode, (int) capacity, compute);
+        Model.Session s = model.session(mode, (int) capacity, compute, numerics);
         float[] rows = s.append(prompt);
         float[] hidden = Arrays.copyOf(rows, hiddenLength);
         if (listener != null) {

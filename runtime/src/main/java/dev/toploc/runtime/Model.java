@@ -15,6 +15,7 @@ import dev.toploc.runtime.internal.MoeBlock;
 import dev.toploc.runtime.internal.Pages;
 import dev.toploc.runtime.internal.Rope;
 import dev.toploc.runtime.internal.Safetensors;
+import dev.toploc.runtime.internal.ServingKernels;
 import dev.toploc.runtime.internal.Weight;
 import java.io.IOException;
 import java.io.InputStream;
@@ -513,7 +514,7 @@ public final class Model implements AutoCloseable {
      * {@code layersDone} (when not null) with 1..L as layers finish (for progress bars).
      */
     public float[] prefill(int[] tokens, ComputeMode mode, boolean streamLayers, java.util.function.IntConsumer layersDone, Compute compute) {
-        Session s = new Session(mode, tokens.length, streamLayers, compute);
+        Session s = new Session(mode, tokens.length, streamLayers, compute, ServingNumerics.DEFAULT);
         s.progress = layersDone;
         return s.append(tokens);
     }
@@ -588,7 +589,12 @@ public final class Model implements AutoCloseable {
 
     /** Opens a decoding session whose passes run on {@code compute}'s threads. */
     public Session session(ComputeMode mode, int capacity, Compute compute) {
-        return new Session(mode, capacity, false, compute);
+        return new Session(mode, capacity, false, compute, ServingNumerics.DEFAULT);
+    }
+
+    /** A provider's session whose passes round as {@code numerics} says (GPU serving emulation; the verifier uses the other forms). */
+    public Session session(ComputeMode mode, int capacity, Compute compute, ServingNumerics numerics) {
+        return new Session(mode, capacity, false, compute, numerics);
     }
 
     /** Incremental forward passes over one sequence, reusing a KV cache. Not thread-safe. */
@@ -597,9 +603,10 @@ public final class Model implements AutoCloseable {
         private final KvCache cache;
         private final boolean stream;
         private final Compute compute;
+        private final ServingNumerics numerics;
         private java.util.function.IntConsumer progress;
 
-        Session(ComputeMode mode, int capacity, boolean stream, Compute compute) {
+        Session(ComputeMode mode, int capacity, boolean stream, Compute compute, ServingNumerics numerics) {
             if (capacity < 1 || capacity > cfg.contextLength()) {
                 throw new IllegalArgumentException("a sequence of " + capacity + " positions is outside the model's context of 1.."
                         + cfg.contextLength() + " (max_position_embeddings)");
@@ -611,6 +618,7 @@ public final class Model implements AutoCloseable {
             this.cache = new KvCache(cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), capacity);
             this.stream = stream;
             this.compute = java.util.Objects.requireNonNull(compute, "compute");
+            this.numerics = java.util.Objects.requireNonNull(numerics, "numerics");
         }
 
         /** Positions processed so far. */
@@ -637,8 +645,20 @@ public final class Model implements AutoCloseable {
                             + " is out of range (expected 0.." + (cfg.vocabSize() - 1) + ")");
                 }
             }
-            float[] out = forward(tokens, cache, mode, stream, progress, compute);
-            cache.advance(tokens.length);
+            int chunk = numerics.prefillChunk() > 0 ? Math.min(numerics.prefillChunk(), tokens.length) : tokens.length;
+            if (chunk == tokens.length) {
+                float[] out = forward(tokens, cache, mode, stream, progress, compute, numerics);
+                cache.advance(tokens.length);
+                return out;
+            }
+            // chunked prefill: each chunk through the KV cache
+            float[] out = new float[Sizes.arrayLength("hidden states of " + tokens.length + " positions", 4, tokens.length, cfg.hiddenSize())];
+            for (int from = 0; from < tokens.length; from += chunk) {
+                int n = Math.min(chunk, tokens.length - from);
+                float[] rows = forward(Arrays.copyOfRange(tokens, from, from + n), cache, mode, stream, progress, compute, numerics);
+                System.arraycopy(rows, 0, out, from * cfg.hiddenSize(), rows.length);
+                cache.advance(n);
+            }
             return out;
         }
 
@@ -649,7 +669,7 @@ public final class Model implements AutoCloseable {
     }
 
     private float[] forward(int[] tokens, KvCache cache, ComputeMode mode, boolean stream, java.util.function.IntConsumer progress,
-                            Compute compute) {
+                            Compute compute, ServingNumerics num) {
         int T = tokens.length;
         requireActivations(T);
         int start = cache.length();
@@ -690,48 +710,51 @@ public final class Model implements AutoCloseable {
                 pages(layers[l + 1], Pages::prefetch);     // streamed layers are not resident: read the next from disk while this one computes
             }
             Layer L = stream ? adapt(layers[l], mode) : ls[l];
-            rmsNorm(x, T, d, L.inNorm, eps, mode, h, unit, compute);
-            linear(h, T, L.q, L.qBias, mode, q, compute);
-            linear(h, T, L.k, L.kBias, mode, k, compute);
-            linear(h, T, L.v, L.vBias, mode, v, compute);
+            rmsNorm(x, T, d, L.inNorm, eps, mode, h, unit, compute, num);
+            linear(h, T, L.q, L.qBias, mode, q, compute, num);
+            linear(h, T, L.k, L.kBias, mode, k, compute, num);
+            linear(h, T, L.v, L.vBias, mode, v, compute, num);
             if (L.qNorm != null) {
                 // Qwen3: each head's query and key RMS-normalized over head_dim (in place: a row's sum of squares is taken first)
-                rmsNorm(q, T * heads, hd, L.qNorm, eps, mode, q, unit, compute);
-                rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k, unit, compute);
+                rmsNorm(q, T * heads, hd, L.qNorm, eps, mode, q, unit, compute, num);
+                rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k, unit, compute, num);
             }
             float[][] r = rotLocal != null && cfg.windowedLayers().get(l) ? rotLocal : rot;
             rope.apply(q, T, heads, r, mode);
             rope.apply(k, T, kvHeads, r, mode);
             KvCache.Layer kv = cache.layer(l);
             kv.store(k, v, start, T);
-            if (gm != null) {
+            if (num.flashBlock() > 0) {
+                ServingKernels.flashAttend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, num.flashBlock(), num.pRounding(),
+                        gm == null ? 0f : (float) Math.pow(gm.queryPreAttnScalar(), -0.5), gm == null ? 0f : (float) gm.attnSoftcap(), compute);
+            } else if (gm != null) {
                 Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector,
                         (float) Math.pow(gm.queryPreAttnScalar(), -0.5), (float) gm.attnSoftcap(), compute);
             } else {
                 Attention.attend(q, kv, start, T, heads, kvHeads, hd, cfg.windowOf(l), mode, att, vector, compute);
             }
-            linear(att, T, L.o, null, mode, o, compute);
+            linear(att, T, L.o, null, mode, o, compute, num);
             if (L.postAttnNorm != null) {
-                rmsNorm(o, T, d, L.postAttnNorm, eps, mode, o, true, compute);
+                rmsNorm(o, T, d, L.postAttnNorm, eps, mode, o, true, compute, num);
             }
-            addInPlace(x, o, mode);
-            rmsNorm(x, T, d, L.postNorm, eps, mode, h, unit, compute);
+            addInPlace(x, o, mode, num);
+            rmsNorm(x, T, d, L.postNorm, eps, mode, h, unit, compute, num);
             if (L.moe != null) {
                 MoeBlock.forward(h, T, d, L.moe, mode, o, compute);
             } else {
-                linear(h, T, L.gate, null, mode, gate, compute);
-                linear(h, T, L.up, null, mode, up, compute);
+                linear(h, T, L.gate, null, mode, gate, compute, num);
+                linear(h, T, L.up, null, mode, up, compute, num);
                 if (gm != null) {
                     Gemma.geglu(gate, up, gate.length, mode);
                 } else {
                     MoeBlock.swiglu(gate, up, gate.length, mode);
                 }
-                linear(gate, T, L.down, null, mode, o, compute);
+                linear(gate, T, L.down, null, mode, o, compute, num);
             }
             if (L.postFfnNorm != null) {
-                rmsNorm(o, T, d, L.postFfnNorm, eps, mode, o, true, compute);
+                rmsNorm(o, T, d, L.postFfnNorm, eps, mode, o, true, compute, num);
             }
-            addInPlace(x, o, mode);
+            addInPlace(x, o, mode, num);
             if (stream) {
                 pages(layers[l], Pages::release);
             }
@@ -740,7 +763,7 @@ public final class Model implements AutoCloseable {
             }
         }
         float[] out = new float[T * d];
-        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out, unit, compute);
+        rmsNorm(x, T, d, mode.rounded(finalNorm), eps, mode, out, unit, compute, num);
         return out;
     }
 
@@ -757,14 +780,20 @@ public final class Model implements AutoCloseable {
         Sizes.requireHeap(what, Sizes.product(4, T, perPosition));
     }
 
-    private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y, Compute compute) {
-        Matmul.matmul(x, T, w, bias, y, compute);
+    private static void linear(float[] x, int T, Weight w, float[] bias, ComputeMode mode, float[] y, Compute compute, ServingNumerics num) {
+        if (num.splitK() > 1) {
+            ServingKernels.matmul(x, T, w, bias, y, num.splitK(), num.pairwise(), num.tf32(), compute);
+        } else if (num.tf32()) {
+            ServingKernels.tf32Matmul(x, T, w, bias, y, compute);
+        } else {
+            Matmul.matmul(x, T, w, bias, y, compute);
+        }
         mode.round(y, 0, T * w.rows());
     }
 
-    private static float[] addInPlace(float[] x, float[] y, ComputeMode mode) {
+    private static float[] addInPlace(float[] x, float[] y, ComputeMode mode, ServingNumerics num) {
         for (int i = 0; i < x.length; i++) {
-            x[i] = mode.round(x[i] + y[i]);
+            x[i] = num.fusedAddNorm() ? mode.round(ComputeMode.BF16.round(x[i] + y[i])) : mode.round(x[i] + y[i]);   // fused: bf16 residual
         }
         return x;
     }
@@ -776,12 +805,16 @@ public final class Model implements AutoCloseable {
      * In place ({@code out == x}) is allowed: a row's sum of squares is taken before it is written.
      */
     private static void rmsNorm(float[] x, int T, int d, float[] w, float eps, ComputeMode mode, float[] out, boolean unitOffset,
-                                Compute compute) {
+                                Compute compute, ServingNumerics num) {
         compute.forEach(T, t -> {
             int off = t * d;
             float ss = 0f;
-            for (int i = 0; i < d; i++) {
-                ss = Math.fma(x[off + i], x[off + i], ss);
+            if (num.fusedAddNorm()) {
+                ss = ServingKernels.sumOfSquares(x, off, d);    // a thread block's reduction order
+            } else {
+                for (int i = 0; i < d; i++) {
+                    ss = Math.fma(x[off + i], x[off + i], ss);
+                }
             }
             float r = (float) (1.0 / Math.sqrt(ss / d + eps));
             for (int i = 0; i < d; i++) {

@@ -34,6 +34,10 @@ public record JobSettings(Dtype dtype, int topK, int chunkSize, Proofs.Layout la
     /** The value of {@code settings} and {@code columns}. */
     public static JobSettings of(Settings settings, Columns columns) {
         AcceptancePolicy p = settings.policy();
+        if (!p.byKind().isEmpty()) {      // the flat fields below would drop them: the job would judge every chunk by the loosest bounds
+            throw new IllegalArgumentException("a policy with bounds per kind of chunk (" + p.byKind().keySet()
+                    + ") cannot be carried to the executors yet; use a policy file of format version 1");
+        }
         return new JobSettings(settings.spec().dtype(), settings.spec().topK(), settings.spec().chunkSize(), settings.layout(), settings.positions(),
                 settings.prefillChunk(), settings.mode(), p.maxExpMismatches(), p.maxMantErrMean(), p.maxMantErrMedian(), p.maxSignMismatches(),
                 p.maxAvgMantErrMean(), p.source(), settings.ties().tolerant(), settings.ties().window(), columns.prompt(), columns.completion(),

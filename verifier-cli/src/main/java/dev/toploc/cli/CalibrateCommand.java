@@ -8,6 +8,7 @@ import dev.toploc.calibration.Family;
 import dev.toploc.calibration.Machine;
 import dev.toploc.calibration.Plan;
 import dev.toploc.calibration.Scenario;
+import dev.toploc.calibration.Thresholds;
 import dev.toploc.policy.PolicyFile;
 import dev.toploc.policy.Policies;
 import java.io.PrintWriter;
@@ -83,6 +84,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "refusing to overwrite an existing file (use --force)");
             }
         }
+        Thresholds previous = previousPolicy(policyPath, err);
         CalibrationResult r = Calibration.run(plan, new Calibration.Progress() {
             @Override
             public void familyStarted(Family f) {
@@ -114,7 +116,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""), figureFolder);
+        String md = CalibrationReport.markdown(r, Machine.current(), "./toploc calibrate" + (quick ? " --quick" : ""), figureFolder, previous);
         byte[] j = CalibrationReport.json(r);
         PolicyFile pf = r.policyFile(plan.families().get(0).name());
         SafeFiles.write(report, force, false, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
@@ -127,5 +129,19 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "wrote %s, %s, %s and %d figures in %s (%.1f min)%n", report, json, policyPath, svgs.size(), figures, r.minutes());
         return 0;
+    }
+
+    /** The policy file this run will replace (its verdicts go into the report), or null when there is none or it cannot be read (said on stderr). */
+    private static Thresholds previousPolicy(Path file, PrintWriter err) {
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            PolicyFile pf = PolicyFile.read(file);
+            return new Thresholds(pf.policy(), pf.logitMargin());
+        } catch (java.io.IOException | dev.toploc.policy.PolicyFileException e) {
+            err.println("calibrate: the existing " + file + " is not compared in the report: " + e.getMessage());
+            return null;
+        }
     }
 }

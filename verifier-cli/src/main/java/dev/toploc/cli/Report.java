@@ -57,10 +57,17 @@ final class Report {
         out.printf(Locale.ROOT, "sequence: average mant_err_mean %s%s%n", num(avg),
                 r.sequenceViolations().isEmpty() ? "" : "  FAIL (" + Terminal.escape(String.join(", ", r.sequenceViolations())) + ")");
         AcceptancePolicy p = r.policy();
-        out.printf(Locale.ROOT, "policy: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s%s (%s)%n",
+        StringBuilder kinds = new StringBuilder();
+        for (var e : p.byKind().entrySet()) {
+            AcceptancePolicy.ChunkBounds b = e.getValue();
+            kinds.append(String.format(Locale.ROOT, "; %s chunks: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s", e.getKey().wireName(),
+                    b.maxExpMismatches(), num(b.maxMantErrMean()), num(b.maxMantErrMedian()),
+                    b.maxSignMismatches() >= 0 ? ", sign_mismatches <= " + b.maxSignMismatches() : ""));
+        }
+        out.printf(Locale.ROOT, "policy: exp_mismatches <= %d, mant_err_mean <= %s, mant_err_median <= %s%s%s%s (%s)%n",
                 p.maxExpMismatches(), num(p.maxMantErrMean()), num(p.maxMantErrMedian()),
                 p.maxSignMismatches() >= 0 ? ", sign_mismatches <= " + p.maxSignMismatches() : "",
-                Double.isInfinite(p.maxAvgMantErrMean()) ? "" : ", average mant_err_mean <= " + num(p.maxAvgMantErrMean()), Terminal.escape(p.source()));
+                Double.isInfinite(p.maxAvgMantErrMean()) ? "" : ", average mant_err_mean <= " + num(p.maxAvgMantErrMean()), kinds, Terminal.escape(p.source()));
     }
 
     static String num(double d) {
@@ -85,6 +92,14 @@ final class Report {
         p.put("maxSignMismatches", policy.maxSignMismatches());
         putNum(p, "maxAvgMantErrMean", policy.maxAvgMantErrMean());
         p.put("source", policy.source());
+        if (!policy.byKind().isEmpty()) {        // a version-2 policy's bounds of their own, as in the policy file
+            ObjectNode k = p.putObject("chunkKinds");
+            for (var e : policy.byKind().entrySet()) {
+                AcceptancePolicy.ChunkBounds b = e.getValue();
+                k.putObject(e.getKey().wireName()).put("maxExpMismatches", b.maxExpMismatches()).put("maxMantErrMean", b.maxMantErrMean())
+                        .put("maxMantErrMedian", b.maxMantErrMedian()).put("maxSignMismatches", b.maxSignMismatches());
+            }
+        }
         return p;
     }
 
