@@ -20,34 +20,40 @@ import java.util.List;
  */
 public record JobSettings(Dtype dtype, int topK, int chunkSize, Proofs.Layout layout, List<PositionConvention> positions, boolean prefillChunk,
                           ComputeMode mode, int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches,
-                          double maxAvgMantErrMean, String policySource, boolean tiesTolerant, int tiesWindow,
+                          double maxAvgMantErrMean, List<KindBounds> byKind, String policySource, boolean tiesTolerant, int tiesWindow,
                           String promptColumn, String completionColumn, String proofsColumn, String seedColumn, String temperatureColumn,
                           List<String> trustedKeys)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** One kind of chunk's own bounds (a policy of format 2's {@code chunkKinds}), as serializable values. */
+    public record KindBounds(AcceptancePolicy.ChunkKind kind, int maxExpMismatches, double maxMantErrMean, double maxMantErrMedian, int maxSignMismatches)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
     public JobSettings {
         positions = List.copyOf(positions);
+        byKind = List.copyOf(byKind);
         trustedKeys = List.copyOf(trustedKeys);
     }
 
     /** The value of {@code settings} and {@code columns}. */
     public static JobSettings of(Settings settings, Columns columns) {
         AcceptancePolicy p = settings.policy();
-        if (!p.byKind().isEmpty()) {      // the flat fields below would drop them: the job would judge every chunk by the loosest bounds
-            throw new IllegalArgumentException("a policy with bounds per kind of chunk (" + p.byKind().keySet()
-                    + ") cannot be carried to the executors yet; use a policy file of format version 1");
-        }
+        List<KindBounds> kinds = new java.util.ArrayList<>();
+        p.byKind().forEach((k, b) -> kinds.add(new KindBounds(k, b.maxExpMismatches(), b.maxMantErrMean(), b.maxMantErrMedian(), b.maxSignMismatches())));
+        kinds.sort(java.util.Comparator.comparing(KindBounds::kind));
         return new JobSettings(settings.spec().dtype(), settings.spec().topK(), settings.spec().chunkSize(), settings.layout(), settings.positions(),
                 settings.prefillChunk(), settings.mode(), p.maxExpMismatches(), p.maxMantErrMean(), p.maxMantErrMedian(), p.maxSignMismatches(),
-                p.maxAvgMantErrMean(), p.source(), settings.ties().tolerant(), settings.ties().window(), columns.prompt(), columns.completion(),
+                p.maxAvgMantErrMean(), kinds, p.source(), settings.ties().tolerant(), settings.ties().window(), columns.prompt(), columns.completion(),
                 columns.proofs(), columns.seed(), columns.temperature(), List.of());
     }
 
     /** The same settings, attestations checked against these public keys (PEM text, as {@code --trust} files hold them). */
     public JobSettings withTrustedKeys(List<String> pems) {
         return new JobSettings(dtype, topK, chunkSize, layout, positions, prefillChunk, mode, maxExpMismatches, maxMantErrMean, maxMantErrMedian,
-                maxSignMismatches, maxAvgMantErrMean, policySource, tiesTolerant, tiesWindow, promptColumn, completionColumn, proofsColumn, seedColumn,
+                maxSignMismatches, maxAvgMantErrMean, byKind, policySource, tiesTolerant, tiesWindow, promptColumn, completionColumn, proofsColumn, seedColumn,
                 temperatureColumn, pems);
     }
 
@@ -58,7 +64,11 @@ public record JobSettings(Dtype dtype, int topK, int chunkSize, Proofs.Layout la
 
     /** The thresholds. */
     public AcceptancePolicy policy() {
-        return new AcceptancePolicy(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, maxAvgMantErrMean, policySource);
+        java.util.Map<AcceptancePolicy.ChunkKind, AcceptancePolicy.ChunkBounds> kinds = new java.util.EnumMap<>(AcceptancePolicy.ChunkKind.class);
+        for (KindBounds b : byKind) {
+            kinds.put(b.kind(), new AcceptancePolicy.ChunkBounds(b.maxExpMismatches(), b.maxMantErrMean(), b.maxMantErrMedian(), b.maxSignMismatches()));
+        }
+        return new AcceptancePolicy(maxExpMismatches, maxMantErrMean, maxMantErrMedian, maxSignMismatches, maxAvgMantErrMean, policySource, kinds);
     }
 
     /** Which columns hold what. */
