@@ -7,6 +7,8 @@
 #
 #   scripts/peers/prefill.sh [ROUNDS]          (default 3; about 5-8 minutes on 2 cores with every peer)
 #   ENGINES="toploc-fp32 torch-bf16" scripts/peers/prefill.sh 1     (a subset; names as in the table)
+# toploc-fp32/-bf16 use the CPU backend `auto` picks (native AMX / AVX-512 BF16 where present), toploc-java-* the
+# Java Vector API kernels.
 #
 # PyTorch's fp32 linear layers run on the system BLAS: with Debian's reference libblas3 (no OpenBLAS
 # installed) they are ~50x slower than with OpenBLAS, and the script says so; apt-get install
@@ -27,7 +29,7 @@ T=256
 mkdir -p "$dir"
 model="$dir/llama2048"
 [ -d "$model" ] || "$root/toploc" bench prefill --random-dir "$model" --modes fp32 --threads 1 --runs 1 --warmup 0 --tokens 4 >/dev/null
-engines=(toploc-fp32 toploc-bf16)
+engines=(toploc-fp32 toploc-bf16 toploc-java-fp32 toploc-java-bf16)
 notes=()
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   engines+=(torch-fp32 torch-bf16)
@@ -57,6 +59,8 @@ results="$dir/results.txt"
 : > "$results"
 run() {
   case "$1" in
+    toploc-java-*) "$root/toploc" bench prefill --cpu-backend java --model "$model" --modes "${1#toploc-java-}" --threads "$threads" --runs 1 --warmup 1 --tokens $T 2>/dev/null \
+                | sed -n "s/^mode=\([a-z0-9]*\) .*  \([0-9.]*\) tokens\/s .*/toploc-java-\1 tokens\/s=\2/p" ;;
     toploc-*) "$root/toploc" bench prefill --model "$model" --modes "${1#toploc-}" --threads "$threads" --runs 1 --warmup 1 --tokens $T 2>/dev/null \
                 | sed -n "s/^mode=\([a-z0-9]*\) .*  \([0-9.]*\) tokens\/s .*/toploc-\1 tokens\/s=\2/p" ;;
     torch-*) /usr/bin/python3 "$here/torch_prefill.py" "$model" --dtype "${1#torch-}" --threads "$threads" --tokens $T ;;
