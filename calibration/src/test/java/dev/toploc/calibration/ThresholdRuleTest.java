@@ -71,7 +71,7 @@ class ThresholdRuleTest {
     void derive_keepsTheFloors_whenHonestRunsAreExact() {
         Thresholds t = ThresholdRule.STANDARD.derive(List.of(run(true, 0, 0, chunk(0, 0, 0, 0))), "exact");
         assertEquals(new AcceptancePolicy(2, 0.5, 1, 2, 0.5, "exact"), t.policy());
-        assertEquals(0.05, t.logitMargin());
+        assertEquals(0.1, t.logitMargin());
         Thresholds doubled = new ThresholdRule(2, 3, 0, 0, 0, 0).derive(List.of(run(true, 0, 0.25, chunk(4, 1, 1, 1))), "x");
         assertEquals(8, doubled.policy().maxExpMismatches());
         assertEquals(3, doubled.policy().maxSignMismatches());
