@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * {@code config.json}'s {@code quantization_config}, for the FP8 checkpoints the runtime reads: which
@@ -24,7 +22,7 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code "quant_method": "compressed-tensors"} (llm-compressor, vLLM), format {@code float-quantized} or
  *       {@code naive-quantized} (top level or per group): each group of {@code config_groups} has
  *       {@code targets} ({@code Linear}, exact module names, or {@code re:} patterns matched from the start of the
- *       name as Python's {@code re.match}) and {@code weights} {@code {num_bits 8, type float, symmetric,
+ *       name as Python's {@code re.match}, by {@link ModulePattern}: never {@code java.util.regex}) and {@code weights} {@code {num_bits 8, type float, symmetric,
  *       strategy tensor | channel | block (block_structure)}}; {@code W.weight_scale} is {@code []}/{@code [1]},
  *       {@code [rows, 1]} or the block grid; value = fp8 x scale. {@code ignore} (names, {@code re:} patterns)
  *       is honoured: an ignored module must not be fp8, a targeted one must be. Activation quantization must be
@@ -81,34 +79,47 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
 
     /** Matches module names against this config, for one model load: the patterns compiled once, matching work bounded. */
     public Matcher matcher() {
-        return new Matcher();
+        return new Matcher(TOTAL_BUDGET);
+    }
+
+    /** A matcher whose matches together may take {@code budget} automaton steps (tests). */
+    Matcher matcher(long budget) {
+        return new Matcher(budget);
     }
 
     /**
-     * Decides each module's {@link Scheme}. {@code re:} patterns come from an untrusted config: every character a
-     * pattern reads is counted against {@link #MATCH_BUDGET} per match and {@link #TOTAL_BUDGET} per load, so a
-     * pattern that backtracks exponentially is refused instead of hanging the verifier.
+     * Decides each module's {@link Scheme}. {@code re:} patterns come from an untrusted config and run on
+     * {@link ModulePattern}, which never backtracks; every step of all matches of a load together counts against
+     * {@link #TOTAL_BUDGET}, so many large patterns over many modules are refused instead of stalling the verifier.
      */
     public final class Matcher {
-        private final List<Pattern> skip = new ArrayList<>();
-        private final List<List<Pattern>> targets = new ArrayList<>();
-        private final long[] total = {TOTAL_BUDGET};
+        private final List<ModulePattern> skip = new ArrayList<>();
+        private final List<List<ModulePattern>> targets = new ArrayList<>();
+        private final long budget;
+        private final long[] total;
 
-        private Matcher() {
+        private Matcher(long budget) {
+            this.budget = budget;
+            this.total = new long[] {budget};
             for (String k : notConvert) {
-                skip.add(method == Method.FP8_BLOCK ? null : compile(k));
+                skip.add(method == Method.FP8_BLOCK ? null : compiled(k));
             }
             for (Group g : groups) {
-                List<Pattern> t = new ArrayList<>();
+                List<ModulePattern> t = new ArrayList<>();
                 for (String x : g.targets()) {
-                    t.add(compile(x));
+                    t.add(compiled(x));
                 }
                 targets.add(t);
             }
         }
 
-        private static Pattern compile(String target) {
-            return target.startsWith("re:") ? Pattern.compile(target.substring(3)) : null;
+        /** The pattern of a {@code re:} target (checked when the config was read), null for a name. */
+        private static ModulePattern compiled(String target) {
+            try {
+                return target.startsWith("re:") ? ModulePattern.compile(target.substring(3)) : null;
+            } catch (ModulePattern.Unsupported e) {
+                throw new IllegalStateException("a pattern accepted when the config was read no longer compiles", e);
+            }
         }
 
         /** {@code module}'s scheme (its name without {@code .weight}): not quantized (ignored, or not a target) or fp8 with where its scales lie. */
@@ -143,54 +154,24 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
         }
 
         /** compressed-tensors' target matching; every matrix the runtime reads is a {@code Linear}. */
-        private boolean matches(String module, String target, Pattern p) throws ModelFormatException {
+        private boolean matches(String module, String target, ModulePattern p) throws ModelFormatException {
             if (p == null) {
                 return target.equals("Linear") || target.equals(module);
             }
-            long[] one = {MATCH_BUDGET};
             try {
-                return p.matcher(new Counted(module, one, total)).lookingAt();
-            } catch (IllegalStateException e) {
-                throw new ModelFormatException("config.json: quantization_config pattern '" + target + "' needs more than "
-                        + (one[0] < 0 ? MATCH_BUDGET + " steps to match '" + module + "'" : TOTAL_BUDGET + " steps to match the module names")
-                        + " (expected simple patterns)");
+                return p.lookingAt(module, total);
+            } catch (ModulePattern.BudgetSpent e) {
+                throw new ModelFormatException("config.json: quantization_config's patterns need more than " + budget
+                        + " steps to match the module names (spent at '" + target + "' on '" + module + "'; expected simple patterns)");
             }
         }
     }
 
     /**
-     * The characters one {@code re:} match may read (real patterns read a few hundred), and all matches of a load
-     * together (a 36K-module MoE with ten patterns needs ~10^8): a pattern that backtracks exponentially is
-     * refused within a second, many patterns on many modules within tens of seconds.
+     * The automaton steps all {@code re:} matches of one load may take together: a real target takes tens of steps
+     * per module name, so a 36K-module MoE with ten patterns needs ~10^7; the bound is a few seconds of matching.
      */
-    static final long MATCH_BUDGET = 100_000;
-    static final long TOTAL_BUDGET = 500_000_000;
-
-    /** A string whose reads count down a match's budget and the load's. */
-    private record Counted(String s, long[] budget, long[] total) implements CharSequence {
-        @Override
-        public char charAt(int i) {
-            if (--budget[0] < 0 | --total[0] < 0) {
-                throw new IllegalStateException("pattern budget spent");
-            }
-            return s.charAt(i);
-        }
-
-        @Override
-        public int length() {
-            return s.length();
-        }
-
-        @Override
-        public CharSequence subSequence(int a, int b) {
-            return new Counted(s.substring(a, b), budget, total);
-        }
-
-        @Override
-        public String toString() {
-            return s;
-        }
-    }
+    static final long TOTAL_BUDGET = 1_000_000_000;
 
     private static final Set<String> FP8_KEYS = Set.of("quant_method", "fmt", "activation_scheme", "weight_block_size",
             "modules_to_not_convert", "ignored_layers");
@@ -280,9 +261,10 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
             }
             if (x.asText().startsWith("re:")) {
                 try {
-                    Pattern.compile(x.asText().substring(3));
-                } catch (PatternSyntaxException e) {
-                    throw new ModelFormatException(at + " has the pattern " + x + " that does not compile (" + e.getDescription() + ")");
+                    ModulePattern.compile(x.asText().substring(3));
+                } catch (ModulePattern.Unsupported e) {
+                    throw new ModelFormatException(at + " has the pattern " + x + " that does not compile: " + e.getMessage()
+                            + " (expected Python re syntax of literals, classes, groups, alternation and repeats)");
                 }
             }
             out.add(x.asText());
