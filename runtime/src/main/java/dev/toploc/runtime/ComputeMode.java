@@ -68,8 +68,6 @@ public enum ComputeMode {
         if (this == FP32) {
             return;
         }
-        for (int i = off, end = off + len; i < end; i++) {
-            a[i] = round(a[i]);
-        }
+        dev.toploc.runtime.internal.Elementwise.roundRange(a, off, off + len, this);
     }
 }

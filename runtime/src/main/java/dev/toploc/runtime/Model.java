@@ -8,6 +8,7 @@ import dev.toploc.HiddenStates;
 import dev.toploc.Sizes;
 import dev.toploc.io.UntrustedFiles;
 import dev.toploc.runtime.internal.Attention;
+import dev.toploc.runtime.internal.Elementwise;
 import dev.toploc.runtime.internal.Gemma;
 import dev.toploc.runtime.internal.KvCache;
 import dev.toploc.runtime.internal.Matmul;
@@ -737,7 +738,7 @@ public final class Model implements AutoCloseable {
             if (L.postAttnNorm != null) {
                 rmsNorm(o, T, d, L.postAttnNorm, eps, mode, o, true, compute, num);
             }
-            addInPlace(x, o, mode, num);
+            Elementwise.addInPlace(x, o, mode, num.fusedAddNorm(), compute);
             rmsNorm(x, T, d, L.postNorm, eps, mode, h, unit, compute, num);
             if (L.moe != null) {
                 MoeBlock.forward(h, T, d, L.moe, mode, o, compute);
@@ -747,14 +748,14 @@ public final class Model implements AutoCloseable {
                 if (gm != null) {
                     Gemma.geglu(gate, up, gate.length, mode);
                 } else {
-                    MoeBlock.swiglu(gate, up, gate.length, mode);
+                    Elementwise.swiglu(gate, up, gate.length, mode, compute);
                 }
                 linear(gate, T, L.down, null, mode, o, compute, num);
             }
             if (L.postFfnNorm != null) {
                 rmsNorm(o, T, d, L.postFfnNorm, eps, mode, o, true, compute, num);
             }
-            addInPlace(x, o, mode, num);
+            Elementwise.addInPlace(x, o, mode, num.fusedAddNorm(), compute);
             if (stream) {
                 pages(layers[l], Pages::release);
             }
@@ -788,7 +789,7 @@ public final class Model implements AutoCloseable {
         } else {
             Matmul.matmul(x, T, w, bias, y, compute);
         }
-        mode.round(y, 0, T * w.rows());
+        Elementwise.round(y, 0, T * w.rows(), mode, compute);
     }
 
     private static float[] addInPlace(float[] x, float[] y, ComputeMode mode, ServingNumerics num) {
@@ -817,9 +818,7 @@ public final class Model implements AutoCloseable {
                 }
             }
             float r = (float) (1.0 / Math.sqrt(ss / d + eps));
-            for (int i = 0; i < d; i++) {
-                out[off + i] = unitOffset ? mode.round((x[off + i] * r) * (1f + w[i])) : mode.round(w[i] * mode.round(x[off + i] * r));
-            }
+            Elementwise.scaleRow(x, off, d, r, w, unitOffset, mode, out);
         });
     }
 

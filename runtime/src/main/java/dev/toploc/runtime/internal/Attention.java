@@ -99,10 +99,29 @@ public final class Attention {
         }
     }
 
+    /**
+     * Four key blocks at a time (four independent FMA chains, so the loop runs at the FMA unit's throughput rather
+     * than its latency), then single blocks, then a scalar tail; each score still accumulates over i in increasing order.
+     */
     private static void scoresVector(float[] q, int qOff, KvCache.Layer c, int g, int d, int lo, int pos, float[] scores) {
         int lanes = FS.length();
         int s = lo;
         float[] kT = c.keysT();
+        for (; s + 4 * lanes <= pos + 1; s += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < d; i++) {
+                FloatVector qi = FloatVector.broadcast(FS, q[qOff + i]);
+                int k = c.keyTIndex(g, i, s);
+                a0 = qi.fma(FloatVector.fromArray(FS, kT, k), a0);
+                a1 = qi.fma(FloatVector.fromArray(FS, kT, k + lanes), a1);
+                a2 = qi.fma(FloatVector.fromArray(FS, kT, k + 2 * lanes), a2);
+                a3 = qi.fma(FloatVector.fromArray(FS, kT, k + 3 * lanes), a3);
+            }
+            a0.intoArray(scores, s);
+            a1.intoArray(scores, s + lanes);
+            a2.intoArray(scores, s + 2 * lanes);
+            a3.intoArray(scores, s + 3 * lanes);
+        }
         for (; s + lanes <= pos + 1; s += lanes) {
             FloatVector acc = FloatVector.zero(FS);
             for (int i = 0; i < d; i++) {
@@ -129,10 +148,26 @@ public final class Attention {
         }
     }
 
+    /** Four output vectors at a time (independent chains over the keys), then single vectors, then a scalar tail; each output sums over s in increasing order. */
     private static void weightedSumVector(float[] p, KvCache.Layer c, int g, int d, int lo, int pos, float[] out, int oOff) {
         int lanes = FS.length();
         float[] v = c.values();
         int i = 0;
+        for (; i + 4 * lanes <= d; i += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+            for (int s = lo; s <= pos; s++) {
+                FloatVector ps = FloatVector.broadcast(FS, p[s]);
+                int k = c.valueIndex(g, s, i);
+                a0 = ps.fma(FloatVector.fromArray(FS, v, k), a0);
+                a1 = ps.fma(FloatVector.fromArray(FS, v, k + lanes), a1);
+                a2 = ps.fma(FloatVector.fromArray(FS, v, k + 2 * lanes), a2);
+                a3 = ps.fma(FloatVector.fromArray(FS, v, k + 3 * lanes), a3);
+            }
+            a0.intoArray(out, oOff + i);
+            a1.intoArray(out, oOff + i + lanes);
+            a2.intoArray(out, oOff + i + 2 * lanes);
+            a3.intoArray(out, oOff + i + 3 * lanes);
+        }
         for (; i + lanes <= d; i += lanes) {
             FloatVector acc = FloatVector.zero(FS);
             for (int s = lo; s <= pos; s++) {

@@ -49,14 +49,6 @@ public final class MoeBlock {
         }
     }
 
-    /** {@code gate[i] = round(round(silu(gate[i])) * up[i])} for {@code i < n}: the SwiGLU product of the MLPs. */
-    public static void swiglu(float[] gate, float[] up, int n, ComputeMode mode) {
-        for (int i = 0; i < n; i++) {
-            float g = gate[i];
-            gate[i] = mode.round(mode.round(g / (1f + (float) Math.exp(-g))) * up[i]);
-        }
-    }
-
     /**
      * Routing of {@code tokens} rows of {@code h}: {@code experts[t * topK + j]} and {@code weights[...]} (rounded
      * to the mode) of each token's j-th choice, in decreasing probability.
@@ -138,7 +130,7 @@ public final class MoeBlock {
             mode.round(g, 0, g.length);
             Matmul.matmul(xs, n, x.up()[e], null, u, compute);
             mode.round(u, 0, u.length);
-            swiglu(g, u, g.length, mode);
+            Elementwise.swiglu(g, u, g.length, mode, compute);
             float[] y = new float[n * hidden];
             Matmul.matmul(g, n, x.down()[e], null, y, compute);
             mode.round(y, 0, y.length);
