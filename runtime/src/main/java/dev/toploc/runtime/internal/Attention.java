@@ -4,6 +4,7 @@ import dev.toploc.Compute;
 import dev.toploc.internal.Simd;
 import dev.toploc.runtime.ComputeMode;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -60,23 +61,10 @@ public final class Attention {
                 } else {
                     scoresScalar(q, qOff, cache, g, headDim, lo, pos, scores);
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int s = lo; s <= pos; s++) {
-                    float v = scale > 0 ? mode.round(mode.round(scores[s]) * scale) : mode.round(mode.round(scores[s]) / sqrtD);
-                    if (softcap > 0) {
-                        v = mode.round(mode.round((float) Math.tanh(mode.round(v / softcap))) * softcap);
-                    }
-                    scores[s] = v;
-                    max = Math.max(max, v);
-                }
-                float sum = 0f;
-                for (int s = lo; s <= pos; s++) {
-                    float e = (float) Math.exp(scores[s] - max);
-                    scores[s] = e;
-                    sum += e;
-                }
-                for (int s = lo; s <= pos; s++) {
-                    scores[s] = mode.round(scores[s] / sum);
+                if (vector && softcap == 0 && mode != ComputeMode.FP16) {
+                    softmaxVector(scores, lo, pos, scale, sqrtD, mode);
+                } else {
+                    softmaxScalar(scores, lo, pos, scale, softcap, sqrtD, mode);
                 }
                 int oOff = (t * heads + h) * headDim;
                 if (vector) {
@@ -87,6 +75,63 @@ public final class Attention {
                 mode.round(out, oOff, headDim);
             }
         });
+    }
+
+    /** Scales, soft-caps and normalizes {@code scores[lo, pos]} in place, in the order the class comment states. */
+    static void softmaxScalar(float[] scores, int lo, int pos, float scale, float softcap, float sqrtD, ComputeMode mode) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int s = lo; s <= pos; s++) {
+            float v = scale > 0 ? mode.round(mode.round(scores[s]) * scale) : mode.round(mode.round(scores[s]) / sqrtD);
+            if (softcap > 0) {
+                v = mode.round(mode.round((float) Math.tanh(mode.round(v / softcap))) * softcap);
+            }
+            scores[s] = v;
+            max = Math.max(max, v);
+        }
+        float sum = 0f;
+        for (int s = lo; s <= pos; s++) {
+            float e = (float) Math.exp(scores[s] - max);
+            scores[s] = e;
+            sum += e;
+        }
+        for (int s = lo; s <= pos; s++) {
+            scores[s] = mode.round(scores[s] / sum);
+        }
+    }
+
+    /**
+     * {@link #softmaxScalar} without a soft cap, fp32 or bf16: the scaling, the maximum (exact, so its order is free)
+     * and the final division on 16 lanes; {@code exp} and its sum stay scalar, in increasing key order.
+     */
+    static void softmaxVector(float[] scores, int lo, int pos, float scale, float sqrtD, ComputeMode mode) {
+        int lanes = FS.length();
+        int s = lo;
+        FloatVector maxV = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        for (; s + lanes <= pos + 1; s += lanes) {
+            FloatVector x = Elementwise.round(FloatVector.fromArray(FS, scores, s), mode);
+            FloatVector v = Elementwise.round(scale > 0 ? x.mul(scale) : x.div(sqrtD), mode);
+            v.intoArray(scores, s);
+            maxV = maxV.max(v);
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; s <= pos; s++) {
+            float v = scale > 0 ? mode.round(mode.round(scores[s]) * scale) : mode.round(mode.round(scores[s]) / sqrtD);
+            scores[s] = v;
+            max = Math.max(max, v);
+        }
+        float sum = 0f;
+        for (s = lo; s <= pos; s++) {
+            float e = (float) Math.exp(scores[s] - max);
+            scores[s] = e;
+            sum += e;
+        }
+        s = lo;
+        for (; s + lanes <= pos + 1; s += lanes) {
+            Elementwise.round(FloatVector.fromArray(FS, scores, s).div(sum), mode).intoArray(scores, s);
+        }
+        for (; s <= pos; s++) {
+            scores[s] = mode.round(scores[s] / sum);
+        }
     }
 
     private static void scoresScalar(float[] q, int qOff, KvCache.Layer c, int g, int d, int lo, int pos, float[] scores) {

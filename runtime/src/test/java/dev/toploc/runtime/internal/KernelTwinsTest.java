@@ -118,7 +118,8 @@ class KernelTwinsTest {
     @Property(tries = 40, seed = "20261128")
     void attention_vectorEqualsScalar(@ForAll @IntRange(min = 1, max = 80) int tokens, @ForAll @IntRange(min = 0, max = 90) int start,
                                       @ForAll @IntRange(min = 0, max = 2) int modeIndex, @ForAll @IntRange(min = 0, max = 7) int window,
-                                      @ForAll @IntRange(min = 0, max = 3) int dIndex, @ForAll long seed) {
+                                      @ForAll @IntRange(min = 0, max = 3) int dIndex, @ForAll @IntRange(min = 0, max = 2) int scoring,
+                                      @ForAll long seed) {
         Random r = new Random(seed);
         int heads = 4;
         int kvHeads = 2;
@@ -133,8 +134,11 @@ class KernelTwinsTest {
         float[] q = gauss(r, tokens * heads * d, mode);
         float[] a = new float[tokens * heads * d];
         float[] b = new float[tokens * heads * d];
-        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, a, true, dev.toploc.Compute.defaults());
-        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, b, false, dev.toploc.Compute.defaults());
+        // scoring: 0 divides by sqrt(d), 1 multiplies by Gemma's query scale, 2 adds Gemma 2's soft cap (scalar softmax on both paths)
+        float scale = scoring == 0 ? 0f : 0.125f;
+        float softcap = scoring == 2 ? 50f : 0f;
+        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, a, true, scale, softcap, dev.toploc.Compute.defaults());
+        Attention.attend(q, cache.layer(0), start, tokens, heads, kvHeads, d, window, mode, b, false, scale, softcap, dev.toploc.Compute.defaults());
         assertArrayEquals(b, a);
     }
 
