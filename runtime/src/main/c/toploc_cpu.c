@@ -35,7 +35,7 @@
 #include <sys/syscall.h>
 #include <cpuid.h>
 
-#define TLC_ABI 1
+#define TLC_ABI 2
 
 #define FEAT_AVX512 1      /* AVX-512 F/BW/VL with the OS saving ZMM state */
 #define FEAT_AVX512BF16 2  /* ... and AVX512_BF16 */
@@ -100,6 +100,12 @@ static inline float from_bf16(uint16_t h) {
 
 static inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
+/* The parts `need` (split3's bits) asks for, or -3 when that is more than the caller's max_parts. */
+static inline int parts_needed(int need, int max_parts) {
+    int p = (need & 2) ? 3 : (need & 1) ? 2 : 1;
+    return p > max_parts ? -3 : p;
+}
+
 /* Elements of tlc_pack's output for (T, K): 3 parts of round_up(T, 32) x round_up(K, 32) bf16. */
 long tlc_packed_elements(int T, int K) {
     return 3L * round_up(T, 32) * round_up(K, 32);
@@ -163,7 +169,7 @@ static inline int split16(__m512 v, __m512i *h, __m512i *m, __m512i *l, int *nee
 
 /* Layout 1 (AMX tiles) with AVX-512: per token and 32-wide chunk, the 16 pairs go to the 16 rows of the tile at
  * the token's column, one scatter per part. Every AMX CPU has AVX-512 F/BW. */
-static int pack_tiles(const float *x, int T, int K, uint16_t *out, int t0, int t1) {
+static int pack_tiles(const float *x, int T, int K, uint16_t *out, int t0, int t1, int max_parts) {
     int Tp = round_up(T, 32), Kp = round_up(K, 32);
     long plane = (long)Tp * Kp;
     int need = 0;
@@ -187,34 +193,42 @@ static int pack_tiles(const float *x, int T, int K, uint16_t *out, int t0, int t
                 __m512i mv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(m0)), _mm512_cvtepi32_epi16(m1), 1);
                 __m512i lv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)), _mm512_cvtepi32_epi16(l1), 1);
                 _mm512_i32scatter_epi32((void *)(out + base), idx, hv, 4);
-                _mm512_i32scatter_epi32((void *)(out + plane + base), idx, mv, 4);
-                _mm512_i32scatter_epi32((void *)(out + 2 * plane + base), idx, lv, 4);
+                if (max_parts > 1) {
+                    _mm512_i32scatter_epi32((void *)(out + plane + base), idx, mv, 4);
+                }
+                if (max_parts > 2) {
+                    _mm512_i32scatter_epi32((void *)(out + 2 * plane + base), idx, lv, 4);
+                }
             }
         }
     }
-    return (need & 2) ? 3 : (need & 1) ? 2 : 1;
+    return parts_needed(need, max_parts);
 }
 
 #pragma GCC pop_options
 
-int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, int t1) {
+int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, int t1, int max_parts) {
     int Tp = round_up(T, 32), Kp = round_up(K, 32);
-    long plane = (long)Tp * Kp;
+    /* planes past max_parts are not in `out`: their parts go to a scratch element */
+    long plane = (long)Tp * Kp, midPlane = max_parts > 1 ? plane : -1, loPlane = max_parts > 2 ? 2 * plane : -1;
+    uint16_t sink;
     int need = 0;
-    if (t0 < 0 || t1 > T || t0 > t1 || (layout != 0 && t0 % 16 != 0) || layout < 0 || layout > 2) {
+    if (t0 < 0 || t1 > T || t0 > t1 || (layout != 0 && t0 % 16 != 0) || layout < 0 || layout > 2 || max_parts < 1 || max_parts > 3) {
         return -2;
     }
+#define MID(idx) (midPlane < 0 ? &sink : out + midPlane + (idx))
+#define LO(idx) (loPlane < 0 ? &sink : out + loPlane + (idx))
     if (layout == 0) {
         for (int t = t0; t < t1; t++) {
             for (int k = 0; k < K; k++) {
                 long idx = (long)t * Kp + k;
-                if (!split3(x[(long)t * K + k], out + idx, out + plane + idx, out + 2 * plane + idx, &need)) {
+                if (!split3(x[(long)t * K + k], out + idx, MID(idx), LO(idx), &need)) {
                     return -1;
                 }
             }
         }
     } else if (layout == 1) {
-        return pack_tiles(x, T, K, out, t0, t1);
+        return pack_tiles(x, T, K, out, t0, t1, max_parts);
     } else {
         /* the scalar form of layout 1, tile by tile (kept as the reference of pack_tiles: tlc_pack(..., 2, ...)) */
         for (int tb = t0; tb < t1; tb += 16) {
@@ -225,7 +239,7 @@ int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, in
                 for (int kk = 0; kk < kn; kk++) {
                     for (int t = 0; t < tn; t++) {
                         long idx = base + (kk / 2) * 32 + t * 2 + kk % 2;
-                        if (!split3(x[(long)(tb + t) * K + kb + kk], out + idx, out + plane + idx, out + 2 * plane + idx, &need)) {
+                        if (!split3(x[(long)(tb + t) * K + kb + kk], out + idx, MID(idx), LO(idx), &need)) {
                             return -1;
                         }
                     }
@@ -233,7 +247,9 @@ int tlc_pack(const float *x, int T, int K, int layout, uint16_t *out, int t0, in
             }
         }
     }
-    return (need & 2) ? 3 : (need & 1) ? 2 : 1;
+#undef MID
+#undef LO
+    return parts_needed(need, max_parts);
 }
 
 /* ---------------------------------------------------------------- AVX-512 BF16 */
@@ -337,7 +353,9 @@ static int amx_range(const uint16_t *w, int N, int K, const uint16_t *xp, int T,
     int Tp = round_up(T, 32), Kp = round_up(K, 32);
     long plane = (long)Tp * Kp;
     long kTiles = Kp / 32;
-    /* the block's 32 weight rows, zero-padded to Kp and past N: the A tiles' source, L2-resident while tokens pass */
+    /* the block's 32 weight rows, zero-padded to Kp and past N, as A tiles: tile (kt, half) of 16 rows x 32 k is 1 KiB
+     * at (kt * 2 + half) * 512, so each tile load reads consecutive lines (rows Kp apart would share L1 sets); the
+     * block stays in L2 while the tokens pass */
     uint16_t *wb = aligned_alloc(64, (size_t)32 * Kp * sizeof(uint16_t));
     if (!wb) {
         return 1;
@@ -355,7 +373,12 @@ static int amx_range(const uint16_t *w, int N, int K, const uint16_t *xp, int T,
         int nn = n1 - nb < 32 ? n1 - nb : 32;
         memset(wb, 0, (size_t)32 * Kp * sizeof(uint16_t));
         for (int r = 0; r < nn; r++) {
-            memcpy(wb + (long)r * Kp, w + (long)(nb + r) * K, (size_t)K * sizeof(uint16_t));
+            const uint16_t *src = w + (long)(nb + r) * K;
+            uint16_t *dst = wb + (r >> 4) * 512 + (r & 15) * 32;
+            for (long kt = 0; kt < kTiles; kt++) {
+                long k0 = kt * 32;
+                memcpy(dst + kt * 1024, src + k0, (size_t)(K - k0 < 32 ? K - k0 : 32) * sizeof(uint16_t));
+            }
         }
         for (int tb = 0; tb < Tp; tb += 32) {
             _tile_zero(0);
@@ -365,8 +388,8 @@ static int amx_range(const uint16_t *w, int N, int K, const uint16_t *xp, int T,
             const uint16_t *b0 = xp + (long)(tb / 16) * kTiles * 512;
             const uint16_t *b1 = b0 + kTiles * 512;
             for (long kt = 0; kt < kTiles; kt++) {
-                _tile_loadd(4, wb + kt * 32, Kp * 2);
-                _tile_loadd(5, wb + 16L * Kp + kt * 32, Kp * 2);
+                _tile_loadd(4, wb + kt * 1024, 64);
+                _tile_loadd(5, wb + kt * 1024 + 512, 64);
                 for (int p = 0; p < parts; p++) {
                     _tile_loadd(6, b0 + p * plane + kt * 512, 64);
                     _tile_loadd(7, b1 + p * plane + kt * 512, 64);

@@ -17,6 +17,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * The native CPU matmul backend: {@code libtoploc_cpu.so} ({@code src/main/c/toploc_cpu.c}, built by gcc with
@@ -67,7 +70,7 @@ public final class NativeMatmul {
         }
     }
 
-    private static final int ABI = 1;
+    private static final int ABI = 2;
     private static final int FEAT_AVX512BF16 = 2;
     private static final int FEAT_AMXBF16 = 4;
 
@@ -168,15 +171,13 @@ public final class NativeMatmul {
         if ((long) tokens * in > x.length || (long) tokens * out > y.length || (bias != null && bias.length < out)) {
             throw new IllegalArgumentException("x, y or bias too short for " + tokens + " x " + in + " -> " + out);
         }
-        if (maxParts == 1) {   // one pass only: skip the packing at once when some activation is not bf16-exact
-            for (int i = 0, n = tokens * in; i < n; i++) {
-                if ((Float.floatToRawIntBits(x[i]) & 0xFFFF) != 0) {
-                    return false;
-                }
-            }
+        // bf16-exact activations (the bf16 mode's) need one part: only that plane is packed, allocated and multiplied
+        int planes = bf16Exact(x, tokens * in) ? 1 : 3;
+        if (planes > maxParts) {
+            return false;
         }
         try (Arena arena = Arena.ofShared()) {
-            long elements = (long) lib.packedElements.invokeExact(tokens, in);
+            long elements = (long) lib.packedElements.invokeExact(tokens, in) / 3 * planes;
             MemorySegment packed = arena.allocate(elements * 2, 64);   // zeroed: the padding stays zero
             MemorySegment xs = MemorySegment.ofArray(x);
             int chunks = (tokens + 15) / 16;
@@ -186,23 +187,19 @@ public final class NativeMatmul {
                 int t1 = Math.min(tokens, t0 + 16);
                 int p;
                 try {
-                    p = (int) lib.pack.invokeExact(xs, tokens, in, kernel.code, packed, t0, t1);
+                    p = (int) lib.pack.invokeExact(xs, tokens, in, kernel.code, packed, t0, t1, planes);
                 } catch (Throwable e) {
                     throw new IllegalStateException("tlc_pack failed", e);
                 }
                 parts.accumulateAndGet(p, (a, b) -> a < 0 || b < 0 ? -1 : Math.max(a, b));
             });
             int np = parts.get();
-            if (np < 0 || np > maxParts) {
+            if (np < 0) {
                 return false;
             }
-            MemorySegment ys = arena.allocate((long) tokens * out * 4, 64);
-            MemorySegment bs = MemorySegment.NULL;
-            if (bias != null) {
-                bs = arena.allocate((long) out * 4, 64);
-                MemorySegment.copy(bias, 0, bs, ValueLayout.JAVA_FLOAT, 0, out);
-            }
-            MemorySegment fb = bs;
+            // the kernels write y and read the bias in place (critical downcalls; each call is one group of outputs)
+            MemorySegment ys = MemorySegment.ofArray(y);
+            MemorySegment fb = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias);
             AtomicInteger failure = new AtomicInteger();
             compute.forEach((out + GROUP - 1) / GROUP, g -> {
                 int rc;
@@ -221,7 +218,6 @@ public final class NativeMatmul {
             } else if (failure.get() != 0) {
                 throw new IllegalStateException("tlc_matmul rejected its arguments (code " + failure.get() + ")");
             }
-            MemorySegment.copy(ys, ValueLayout.JAVA_FLOAT, 0, y, 0, tokens * out);
             return true;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -241,11 +237,31 @@ public final class NativeMatmul {
         try (Arena arena = Arena.ofConfined()) {
             long n = (long) lib.packedElements.invokeExact(tokens, in);
             MemorySegment out = arena.allocate(n * 2, 64);
-            int parts = (int) lib.pack.invokeExact(MemorySegment.ofArray(x), tokens, in, layout, out, 0, tokens);
+            int parts = (int) lib.pack.invokeExact(MemorySegment.ofArray(x), tokens, in, layout, out, 0, tokens, 3);
             short[] r = java.util.Arrays.copyOf(out.toArray(ValueLayout.JAVA_SHORT), (int) n + 1);
             r[(int) n] = (short) parts;
             return r;
         }
+    }
+
+    /** Whether every {@code x[0, n)} is a bf16 value (its low 16 bits zero): then one bf16 part represents it. */
+    static boolean bf16Exact(float[] x, int n) {
+        int i = 0;
+        if (dev.toploc.internal.Simd.ENABLED) {
+            IntVector any = IntVector.zero(IntVector.SPECIES_PREFERRED);
+            for (int lanes = FloatVector.SPECIES_PREFERRED.length(); i + lanes <= n; i += lanes) {
+                any = any.or(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i).reinterpretAsInts());
+            }
+            if ((any.reduceLanes(VectorOperators.OR) & 0xFFFF) != 0) {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
+            if ((Float.floatToRawIntBits(x[i]) & 0xFFFF) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ scalar twins
@@ -377,9 +393,11 @@ public final class NativeMatmul {
             return new Library(path,
                     linker.downcallHandle(sym(syms, "tlc_packed_elements"), FunctionDescriptor.of(ValueLayout.JAVA_LONG, i, i)),
                     // reads the heap activations in place: short (O(tokens x k)), so the GC may wait for it
-                    linker.downcallHandle(sym(syms, "tlc_pack"), FunctionDescriptor.of(i, a, i, i, i, a, i, i),
+                    linker.downcallHandle(sym(syms, "tlc_pack"), FunctionDescriptor.of(i, a, i, i, i, a, i, i, i),
                             Linker.Option.critical(true)),
-                    linker.downcallHandle(sym(syms, "tlc_matmul"), FunctionDescriptor.of(i, a, i, i, a, i, i, i, a, a, i, i)),
+                    // writes the heap output in place: one group of 64 outputs per call (well under a millisecond at 256 tokens)
+                    linker.downcallHandle(sym(syms, "tlc_matmul"), FunctionDescriptor.of(i, a, i, i, a, i, i, i, a, a, i, i),
+                            Linker.Option.critical(true)),
                     f);
         } catch (Throwable t) {
             return "native library " + path + " not usable: " + t;
