@@ -371,14 +371,24 @@ static int amx_range(const uint16_t *w, int N, int K, const uint16_t *xp, int T,
     float c[4][16][16] __attribute__((aligned(64)));
     for (int nb = n0; nb < n1; nb += 32) {
         int nn = n1 - nb < 32 ? n1 - nb : 32;
-        memset(wb, 0, (size_t)32 * Kp * sizeof(uint16_t));
-        for (int r = 0; r < nn; r++) {
-            const uint16_t *src = w + (long)(nb + r) * K;
-            uint16_t *dst = wb + (r >> 4) * 512 + (r & 15) * 32;
-            for (long kt = 0; kt < kTiles; kt++) {
-                long k0 = kt * 32;
-                memcpy(dst + kt * 1024, src + k0, (size_t)(K - k0 < 32 ? K - k0 : 32) * sizeof(uint16_t));
+        /* a full block of rows with K a multiple of 32 is read in place (A tiles of stride K); else copied with padding */
+        int direct = nn == 32 && K == Kp;
+        const uint16_t *a0 = w + (long)nb * K, *a1 = a0 + 16L * K;
+        long aStep = 32, aStride = (long)K * 2;
+        if (!direct) {
+            memset(wb, 0, (size_t)32 * Kp * sizeof(uint16_t));
+            for (int r = 0; r < nn; r++) {
+                const uint16_t *src = w + (long)(nb + r) * K;
+                uint16_t *dst = wb + (r >> 4) * 512 + (r & 15) * 32;
+                for (long kt = 0; kt < kTiles; kt++) {
+                    long k0 = kt * 32;
+                    memcpy(dst + kt * 1024, src + k0, (size_t)(K - k0 < 32 ? K - k0 : 32) * sizeof(uint16_t));
+                }
             }
+            a0 = wb;
+            a1 = wb + 512;
+            aStep = 1024;
+            aStride = 64;
         }
         for (int tb = 0; tb < Tp; tb += 32) {
             _tile_zero(0);
@@ -388,8 +398,8 @@ static int amx_range(const uint16_t *w, int N, int K, const uint16_t *xp, int T,
             const uint16_t *b0 = xp + (long)(tb / 16) * kTiles * 512;
             const uint16_t *b1 = b0 + kTiles * 512;
             for (long kt = 0; kt < kTiles; kt++) {
-                _tile_loadd(4, wb + kt * 1024, 64);
-                _tile_loadd(5, wb + kt * 1024 + 512, 64);
+                _tile_loadd(4, a0 + kt * aStep, aStride);
+                _tile_loadd(5, a1 + kt * aStep, aStride);
                 for (int p = 0; p < parts; p++) {
                     _tile_loadd(6, b0 + p * plane + kt * 512, 64);
                     _tile_loadd(7, b1 + p * plane + kt * 512, 64);

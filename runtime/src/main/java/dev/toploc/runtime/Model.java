@@ -721,8 +721,8 @@ public final class Model implements AutoCloseable {
                 rmsNorm(k, T * kvHeads, hd, L.kNorm, eps, mode, k, unit, compute, num);
             }
             float[][] r = rotLocal != null && cfg.windowedLayers().get(l) ? rotLocal : rot;
-            rope.apply(q, T, heads, r, mode);
-            rope.apply(k, T, kvHeads, r, mode);
+            rope.apply(q, T, heads, r, mode, compute);
+            rope.apply(k, T, kvHeads, r, mode, compute);
             KvCache.Layer kv = cache.layer(l);
             kv.store(k, v, start, T);
             if (num.flashBlock() > 0) {

@@ -136,8 +136,29 @@ public final class Elementwise {
         });
     }
 
-    /** SwiGLU on {@code [from, to)} on this thread (the scalar definition; {@link Math#exp} dominates it). */
+    /**
+     * SwiGLU on {@code [from, to)} on this thread: {@link Math#exp} scalar (there is no vector form with its exact
+     * results), the rest on 16 lanes for fp32 and bf16.
+     */
     static void swigluRange(float[] gate, float[] up, int from, int to, ComputeMode mode) {
+        int i = from;
+        if (Simd.ENABLED && mode != ComputeMode.FP16) {
+            int lanes = FS.length();
+            float[] e = new float[lanes];
+            for (; i + lanes <= to; i += lanes) {
+                for (int j = 0; j < lanes; j++) {
+                    e[j] = (float) Math.exp(-gate[i + j]);
+                }
+                FloatVector g = FloatVector.fromArray(FS, gate, i);
+                FloatVector silu = round(g.div(FloatVector.fromArray(FS, e, 0).add(1f)), mode);
+                round(silu.mul(FloatVector.fromArray(FS, up, i)), mode).intoArray(gate, i);
+            }
+        }
+        swigluRangeScalar(gate, up, i, to, mode);
+    }
+
+    /** The scalar twin of {@link #swigluRange}. */
+    static void swigluRangeScalar(float[] gate, float[] up, int from, int to, ComputeMode mode) {
         for (int i = from; i < to; i++) {
             float g = gate[i];
             gate[i] = mode.round(mode.round(g / (1f + (float) Math.exp(-g))) * up[i]);

@@ -1,8 +1,12 @@
 package dev.toploc.runtime.internal;
 
+import dev.toploc.Compute;
+import dev.toploc.internal.Simd;
 import dev.toploc.runtime.ComputeMode;
 import dev.toploc.runtime.ModelConfig;
 import dev.toploc.runtime.ModelConfig.RopeScaling;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Rotary position embeddings as {@code transformers}' Llama: inverse frequencies {@code 1 / theta^(2i/d)}
@@ -29,6 +33,8 @@ import dev.toploc.runtime.ModelConfig.RopeScaling;
  * {@code transformers} recomputes them from the largest position it is given.
  */
 public final class Rope {
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+
     private final int half;
     private final int d;
     private final double theta;
@@ -163,22 +169,45 @@ public final class Rope {
         return new float[][] {cos, sin};
     }
 
-    /** Rotates {@code x} (tokens x heads x d) in place. */
-    public void apply(float[] x, int tokens, int heads, float[][] tables, ComputeMode mode) {
-        float[] cos = tables[0];
-        float[] sin = tables[1];
-        for (int t = 0; t < tokens; t++) {
+    /** Rotates {@code x} (tokens x heads x d) in place, tokens in parallel; each element as {@link #rotateScalar} computes it. */
+    public void apply(float[] x, int tokens, int heads, float[][] tables, ComputeMode mode, Compute compute) {
+        apply(x, tokens, heads, half, tables[0], tables[1], mode, compute);
+    }
+
+    /** {@link #apply} for heads of {@code 2 * half} with the tables {@code cos}, {@code sin} (tokens x half). */
+    static void apply(float[] x, int tokens, int heads, int half, float[] cos, float[] sin, ComputeMode mode, Compute compute) {
+        compute.forEach(tokens, t -> {
             for (int h = 0; h < heads; h++) {
-                int base = (t * heads + h) * 2 * half;
-                for (int i = 0; i < half; i++) {
-                    float c = cos[t * half + i];
-                    float s = sin[t * half + i];
-                    float a = x[base + i];
-                    float b = x[base + half + i];
-                    x[base + i] = mode.round(mode.round(a * c) + mode.round(-b * s));
-                    x[base + half + i] = mode.round(mode.round(b * c) + mode.round(a * s));
-                }
+                rotate(x, (t * heads + h) * 2 * half, cos, sin, t * half, half, mode);
             }
+        });
+    }
+
+    /** One head's rotation: pairs {@code (i, i + half)} on 16 lanes where the mode allows (fp32, bf16), then the scalar twin. */
+    static void rotate(float[] x, int base, float[] cos, float[] sin, int tOff, int half, ComputeMode mode) {
+        int i = 0;
+        if (Simd.ENABLED && mode != ComputeMode.FP16) {
+            for (int lanes = FS.length(); i + lanes <= half; i += lanes) {
+                FloatVector c = FloatVector.fromArray(FS, cos, tOff + i);
+                FloatVector s = FloatVector.fromArray(FS, sin, tOff + i);
+                FloatVector a = FloatVector.fromArray(FS, x, base + i);
+                FloatVector b = FloatVector.fromArray(FS, x, base + half + i);
+                Elementwise.round(Elementwise.round(a.mul(c), mode).add(Elementwise.round(b.neg().mul(s), mode)), mode).intoArray(x, base + i);
+                Elementwise.round(Elementwise.round(b.mul(c), mode).add(Elementwise.round(a.mul(s), mode)), mode).intoArray(x, base + half + i);
+            }
+        }
+        rotateScalar(x, base, cos, sin, tOff, i, half, mode);
+    }
+
+    /** The scalar twin of {@link #rotate}, from pair {@code from}. */
+    static void rotateScalar(float[] x, int base, float[] cos, float[] sin, int tOff, int from, int half, ComputeMode mode) {
+        for (int i = from; i < half; i++) {
+            float c = cos[tOff + i];
+            float s = sin[tOff + i];
+            float a = x[base + i];
+            float b = x[base + half + i];
+            x[base + i] = mode.round(mode.round(a * c) + mode.round(-b * s));
+            x[base + half + i] = mode.round(mode.round(b * c) + mode.round(a * s));
         }
     }
 }

@@ -12,7 +12,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
-/** {@link Elementwise}'s vector and parallel paths against its scalar twins: the same bits, special values included. */
+/** {@link Elementwise}'s and {@link Rope}'s vector and parallel paths against their scalar twins: the same bits, special values included. */
 class ElementwiseTest {
     static final ComputeMode[] MODES = ComputeMode.values();
 
@@ -108,9 +108,28 @@ class ElementwiseTest {
         float[] g = values(r, n);
         float[] u = values(r, n);
         float[] s = g.clone();
-        Elementwise.swigluRange(s, u, 0, n, MODES[m]);
+        Elementwise.swigluRangeScalar(s, u, 0, n, MODES[m]);
         Elementwise.swiglu(g, u, n, MODES[m], Compute.defaults().withThreads(threads));
         assertArrayEquals(canonical(s), canonical(g));
+    }
+
+    @Property(tries = 40, seed = "20261201")
+    void rope_vectorAndParallel_equalScalar(@ForAll @IntRange(min = 1, max = 40) int tokens, @ForAll @IntRange(min = 1, max = 5) int heads,
+                                            @ForAll @IntRange(min = 0, max = 3) int halfIndex, @ForAll @IntRange(min = 0, max = 2) int m,
+                                            @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll long seed) {
+        Random r = new Random(seed);
+        int half = new int[] {4, 32, 40, 64}[halfIndex];
+        float[] x = values(r, tokens * heads * 2 * half);
+        float[] cos = values(r, tokens * half);
+        float[] sin = values(r, tokens * half);
+        float[] s = x.clone();
+        for (int t = 0; t < tokens; t++) {
+            for (int h = 0; h < heads; h++) {
+                Rope.rotateScalar(s, (t * heads + h) * 2 * half, cos, sin, t * half, 0, half, MODES[m]);
+            }
+        }
+        Rope.apply(x, tokens, heads, half, cos, sin, MODES[m], Compute.defaults().withThreads(threads));
+        assertArrayEquals(canonical(s), canonical(x));
     }
 
     /** The vector bf16 rounding is the library's one ({@link Dtype#floatToBf16}), and the data tells it from truncation. */

@@ -13,7 +13,10 @@ import java.util.Random;
  * 2 x parameters x tokens, best of the passes after the first. Run after {@code ./mvnw -pl runtime -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp runtime/target/test-classes:runtime/target/classes:core/target/classes \
- *     dev.toploc.runtime.internal.MatmulBench [TOKENS [PASSES [THREADS]]]
+ *     dev.toploc.runtime.internal.MatmulBench [TOKENS [PASSES [THREADS [bf16]]]]
+ * </pre>
+ * With {@code bf16} the activations are bf16-exact (the bf16 mode's: one AMX pass instead of three).
+ * <pre>
  * </pre>
  */
 public final class MatmulBench {
@@ -30,6 +33,9 @@ public final class MatmulBench {
         Random r = new Random(2);
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
+        }
+        if (args.length > 3 && args[3].equals("bf16")) {
+            dev.toploc.runtime.ComputeMode.BF16.round(x, 0, x.length);
         }
         float[] y = new float[tokens * 14336];
         double[] best = new double[2];
