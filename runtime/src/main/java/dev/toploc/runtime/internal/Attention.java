@@ -100,8 +100,9 @@ public final class Attention {
     }
 
     /**
-     * {@link #softmaxScalar} without a soft cap, fp32 or bf16: the scaling, the maximum (exact, so its order is free)
-     * and the final division on 16 lanes; {@code exp} and its sum stay scalar, in increasing key order.
+     * {@link #softmaxScalar} without a soft cap, fp32 or bf16: the scaling, the maximum (exact, so its order is free),
+     * {@code exp} ({@link VectorExp}: {@link Math#exp}'s results) and the final division on lanes; the sum stays
+     * scalar, in increasing key order.
      */
     static void softmaxVector(float[] scores, int lo, int pos, float scale, float sqrtD, ComputeMode mode) {
         int lanes = FS.length();
@@ -119,11 +120,18 @@ public final class Attention {
             scores[s] = v;
             max = Math.max(max, v);
         }
+        s = lo;
+        if (VectorExp.ENABLED) {
+            for (; s + VectorExp.LANES <= pos + 1; s += VectorExp.LANES) {
+                VectorExp.exp8(scores, s, max, scores, s);
+            }
+        }
+        for (; s <= pos; s++) {
+            scores[s] = (float) Math.exp(scores[s] - max);
+        }
         float sum = 0f;
         for (s = lo; s <= pos; s++) {
-            float e = (float) Math.exp(scores[s] - max);
-            scores[s] = e;
-            sum += e;
+            sum += scores[s];
         }
         s = lo;
         for (; s + lanes <= pos + 1; s += lanes) {
