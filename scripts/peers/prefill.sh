@@ -2,10 +2,13 @@
 # Prefill throughput of this project against PyTorch and llama.cpp on the same CPU, the same random model
 # (the 2048 shape of `toploc bench prefill`: hidden 2048, 32/4 heads, MLP 5632, vocab 4096, bf16 weights,
 # 8 layers) and the same 256 token ids, interleaved: each round runs every engine once, in turn, as its own
-# process (one warm-up prefill, then one timed); the table shows each engine's median over the rounds.
+# process (WARMUP untimed prefills, default 3, then the median of RUNS timed ones, default 3; the same for every
+# engine, so each is measured warm: the JVM's JIT needs more than one prefill); the table shows each engine's
+# median over the rounds.
 # Peers are optional: an engine that is not installed is skipped with a note. Never run by the build.
 #
 #   scripts/peers/prefill.sh [ROUNDS]          (default 3; about 5-8 minutes on 2 cores with every peer)
+#   WARMUP=1 RUNS=1 scripts/peers/prefill.sh 3   (one warm-up and one timed prefill per process, as before 2026-12-01)
 #   ENGINES="toploc-fp32 torch-bf16" scripts/peers/prefill.sh 1     (a subset; names as in the table)
 # toploc-fp32/-bf16 use the CPU backend `auto` picks (native AMX / AVX-512 BF16 where present), toploc-java-* the
 # Java Vector API kernels.
@@ -25,6 +28,8 @@ rounds="${1:-3}"
 dir="${PEERS_DIR:-/tmp/toploc-peers}"
 nlc="${NLC_DIR:-/work/scratch-models/node}"
 threads="${THREADS:-$(nproc)}"
+warmup="${WARMUP:-3}"
+timed="${RUNS:-3}"
 T=256
 mkdir -p "$dir"
 model="$dir/llama2048"
@@ -59,16 +64,16 @@ results="$dir/results.txt"
 : > "$results"
 run() {
   case "$1" in
-    toploc-java-*) "$root/toploc" bench prefill --cpu-backend java --model "$model" --modes "${1#toploc-java-}" --threads "$threads" --runs 1 --warmup 1 --tokens $T 2>/dev/null \
+    toploc-java-*) "$root/toploc" bench prefill --cpu-backend java --model "$model" --modes "${1#toploc-java-}" --threads "$threads" --runs "$timed" --warmup "$warmup" --tokens $T 2>/dev/null \
                 | sed -n "s/^mode=\([a-z0-9]*\) .*  \([0-9.]*\) tokens\/s .*/toploc-java-\1 tokens\/s=\2/p" ;;
-    toploc-*) "$root/toploc" bench prefill --model "$model" --modes "${1#toploc-}" --threads "$threads" --runs 1 --warmup 1 --tokens $T 2>/dev/null \
+    toploc-*) "$root/toploc" bench prefill --model "$model" --modes "${1#toploc-}" --threads "$threads" --runs "$timed" --warmup "$warmup" --tokens $T 2>/dev/null \
                 | sed -n "s/^mode=\([a-z0-9]*\) .*  \([0-9.]*\) tokens\/s .*/toploc-\1 tokens\/s=\2/p" ;;
-    torch-*) /usr/bin/python3 "$here/torch_prefill.py" "$model" --dtype "${1#torch-}" --threads "$threads" --tokens $T ;;
+    torch-*) /usr/bin/python3 "$here/torch_prefill.py" "$model" --dtype "${1#torch-}" --threads "$threads" --tokens $T --runs "$timed" --warmup "$warmup" ;;
     llamacpp-*) NLC_DIR="$nlc" node "$here/llamacpp_prefill.mjs" --model "$dir/llama2048-${1#llamacpp-}.gguf" --label "$1" \
-                  --threads "$threads" --tokens $T --vocab "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['vocab_size'])" "$model/config.json")" 2>/dev/null ;;
+                  --threads "$threads" --tokens $T --runs "$timed" --warmup "$warmup" --vocab "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['vocab_size'])" "$model/config.json")" 2>/dev/null ;;
   esac
 }
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) processors, threads=$threads; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) processors, threads=$threads, per process $warmup warm-up + median of $timed timed; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$rounds"); do
   for e in "${engines[@]}"; do
     line="$(run "$e" || true)"
