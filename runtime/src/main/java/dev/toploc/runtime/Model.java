@@ -792,13 +792,6 @@ public final class Model implements AutoCloseable {
         Elementwise.round(y, 0, T * w.rows(), mode, compute);
     }
 
-    private static float[] addInPlace(float[] x, float[] y, ComputeMode mode, ServingNumerics num) {
-        for (int i = 0; i < x.length; i++) {
-            x[i] = num.fusedAddNorm() ? mode.round(ComputeMode.BF16.round(x[i] + y[i])) : mode.round(x[i] + y[i]);   // fused: bf16 residual
-        }
-        return x;
-    }
-
     /**
      * {@code transformers}' LlamaRMSNorm: in fp32, {@code x * rsqrt(mean(x^2) + eps)} (the sum of squares
      * fma-accumulated in increasing index), rounded to the compute dtype, then times the weight, rounded.
