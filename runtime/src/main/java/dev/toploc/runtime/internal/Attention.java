@@ -49,6 +49,32 @@ public final class Attention {
                               int window, ComputeMode mode, float[] out, boolean vector, float scale, float softcap, Compute compute) {
         int group = heads / kvHeads;
         float sqrtD = (float) Math.sqrt(headDim);
+        if (vector && group % 2 == 0) {
+            // two query heads of one key/value head at a time: each key and value vector loaded once for both
+            compute.forEach(heads / 2, hp -> {
+                int h0 = 2 * hp;
+                int g = h0 / group;
+                float[] s0 = new float[start + tokens];
+                float[] s1 = new float[start + tokens];
+                for (int t = 0; t < tokens; t++) {
+                    int pos = start + t;
+                    int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                    int off0 = (t * heads + h0) * headDim;
+                    int off1 = off0 + headDim;
+                    scoresVector2(q, off0, off1, cache, g, headDim, lo, pos, s0, s1);
+                    if (softcap == 0 && mode != ComputeMode.FP16) {
+                        softmaxVector(s0, lo, pos, scale, sqrtD, mode);
+                        softmaxVector(s1, lo, pos, scale, sqrtD, mode);
+                    } else {
+                        softmaxScalar(s0, lo, pos, scale, softcap, sqrtD, mode);
+                        softmaxScalar(s1, lo, pos, scale, softcap, sqrtD, mode);
+                    }
+                    weightedSumVector2(s0, s1, cache, g, headDim, lo, pos, out, off0, off1);
+                    mode.round(out, off0, 2 * headDim);
+                }
+            });
+            return;
+        }
         compute.forEach(heads, h -> {
             int g = h / group;
             float[] scores = new float[start + tokens];
@@ -191,6 +217,100 @@ public final class Attention {
         }
     }
 
+    /**
+     * {@link #scoresVector} for two query heads at {@code q0}, {@code q1} against the same keys: two chains per key
+     * block, four blocks at a time; each score's order over i is the single head's.
+     */
+    private static void scoresVector2(float[] q, int q0, int q1, KvCache.Layer c, int g, int d, int lo, int pos, float[] s0, float[] s1) {
+        int lanes = FS.length();
+        int s = lo;
+        float[] kT = c.keysT();
+        for (; s + 4 * lanes <= pos + 1; s += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int i = 0; i < d; i++) {
+                FloatVector x = FloatVector.broadcast(FS, q[q0 + i]);
+                FloatVector y = FloatVector.broadcast(FS, q[q1 + i]);
+                int k = c.keyTIndex(g, i, s);
+                FloatVector k0 = FloatVector.fromArray(FS, kT, k);
+                FloatVector k1 = FloatVector.fromArray(FS, kT, k + lanes);
+                FloatVector k2 = FloatVector.fromArray(FS, kT, k + 2 * lanes);
+                FloatVector k3 = FloatVector.fromArray(FS, kT, k + 3 * lanes);
+                a0 = x.fma(k0, a0);
+                a1 = x.fma(k1, a1);
+                a2 = x.fma(k2, a2);
+                a3 = x.fma(k3, a3);
+                b0 = y.fma(k0, b0);
+                b1 = y.fma(k1, b1);
+                b2 = y.fma(k2, b2);
+                b3 = y.fma(k3, b3);
+            }
+            a0.intoArray(s0, s);
+            a1.intoArray(s0, s + lanes);
+            a2.intoArray(s0, s + 2 * lanes);
+            a3.intoArray(s0, s + 3 * lanes);
+            b0.intoArray(s1, s);
+            b1.intoArray(s1, s + lanes);
+            b2.intoArray(s1, s + 2 * lanes);
+            b3.intoArray(s1, s + 3 * lanes);
+        }
+        // the rest of the keys, one head at a time
+        if (s <= pos) {
+            scoresVector(q, q0, c, g, d, s, pos, s0);
+            scoresVector(q, q1, c, g, d, s, pos, s1);
+        }
+    }
+
+    /** {@link #weightedSumVector} for two heads' probabilities against the same values: each value vector loaded once. */
+    private static void weightedSumVector2(float[] p0, float[] p1, KvCache.Layer c, int g, int d, int lo, int pos, float[] out,
+                                           int o0, int o1) {
+        int lanes = FS.length();
+        float[] v = c.values();
+        int i = 0;
+        for (; i + 2 * lanes <= d; i += 2 * lanes) {
+            FloatVector a0 = FloatVector.zero(FS), a1 = a0, b0 = a0, b1 = a0;
+            for (int s = lo; s <= pos; s++) {
+                FloatVector x = FloatVector.broadcast(FS, p0[s]);
+                FloatVector y = FloatVector.broadcast(FS, p1[s]);
+                int k = c.valueIndex(g, s, i);
+                FloatVector v0 = FloatVector.fromArray(FS, v, k);
+                FloatVector v1 = FloatVector.fromArray(FS, v, k + lanes);
+                a0 = x.fma(v0, a0);
+                a1 = x.fma(v1, a1);
+                b0 = y.fma(v0, b0);
+                b1 = y.fma(v1, b1);
+            }
+            a0.intoArray(out, o0 + i);
+            a1.intoArray(out, o0 + i + lanes);
+            b0.intoArray(out, o1 + i);
+            b1.intoArray(out, o1 + i + lanes);
+        }
+        if (i < d) {
+            weightedSumFrom(p0, c, g, d, lo, pos, out, o0, i);
+            weightedSumFrom(p1, c, g, d, lo, pos, out, o1, i);
+        }
+    }
+
+    /** Output elements {@code [i0, d)} of one head as {@link #weightedSumVector} computes them. */
+    private static void weightedSumFrom(float[] p, KvCache.Layer c, int g, int d, int lo, int pos, float[] out, int oOff, int i0) {
+        int lanes = FS.length();
+        float[] v = c.values();
+        int i = i0;
+        for (; i + lanes <= d; i += lanes) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int s = lo; s <= pos; s++) {
+                acc = FloatVector.broadcast(FS, p[s]).fma(FloatVector.fromArray(FS, v, c.valueIndex(g, s, i)), acc);
+            }
+            acc.intoArray(out, oOff + i);
+        }
+        for (; i < d; i++) {
+            float acc = 0f;
+            for (int s = lo; s <= pos; s++) {
+                acc = Math.fma(p[s], c.value(g, s, i), acc);
+            }
+            out[oOff + i] = acc;
+        }
+    }
+
     private static void weightedSumScalar(float[] p, KvCache.Layer c, int g, int d, int lo, int pos, float[] out, int oOff) {
         for (int i = 0; i < d; i++) {
             float acc = 0f;
@@ -221,20 +341,7 @@ public final class Attention {
             a2.intoArray(out, oOff + i + 2 * lanes);
             a3.intoArray(out, oOff + i + 3 * lanes);
         }
-        for (; i + lanes <= d; i += lanes) {
-            FloatVector acc = FloatVector.zero(FS);
-            for (int s = lo; s <= pos; s++) {
-                acc = FloatVector.broadcast(FS, p[s]).fma(FloatVector.fromArray(FS, v, c.valueIndex(g, s, i)), acc);
-            }
-            acc.intoArray(out, oOff + i);
-        }
-        for (; i < d; i++) {
-            float acc = 0f;
-            for (int s = lo; s <= pos; s++) {
-                acc = Math.fma(p[s], c.value(g, s, i), acc);
-            }
-            out[oOff + i] = acc;
-        }
+        weightedSumFrom(p, c, g, d, lo, pos, out, oOff, i);
     }
 
     /** Whether the vector path is used by default. */
