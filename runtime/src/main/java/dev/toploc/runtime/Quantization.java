@@ -168,8 +168,9 @@ public record Quantization(Method method, List<String> notConvert, List<Group> g
     }
 
     /**
-     * The automaton steps all {@code re:} matches of one load may take together: a real target takes tens of steps
-     * per module name, so a 36K-module MoE with ten patterns needs ~10^7; the bound is a few seconds of matching.
+     * The automaton steps all {@code re:} matches of one load may take together: a real target such as
+     * {@code .*mlp\.gate$} takes a few hundred steps per module name, so a 36K-module MoE with ten patterns needs
+     * ~10^8; the bound is a few seconds of matching.
      */
     static final long TOTAL_BUDGET = 1_000_000_000;
 
