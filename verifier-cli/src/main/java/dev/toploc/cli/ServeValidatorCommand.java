@@ -77,7 +77,7 @@ final class ServeValidatorCommand implements Callable<Integer> {
         err.println("policy: " + Terminal.escape(chosen.description()));
         Settings settings = BareProofs.settings(spec, "auto", "auto", false, ComputeMode.fromWireName(mode), policy, "tolerant");
         ValidatorService service = ServiceLoader.load(ValidatorService.class).findFirst().orElseThrow(() -> new IllegalArgumentException(
-                "serve-validator needs the Spark module on the class path (./toploc adds spark/target/lib; a distribution carries it in lib/spark)"));
+                "serve-validator: " + ValidateCommand.SPARK_MISSING));
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         ValidatorService.Running server = service.start(storage, models, settings, bind, port, token, n);
         CountDownLatch stopped = new CountDownLatch(1);

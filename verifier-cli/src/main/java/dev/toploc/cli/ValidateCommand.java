@@ -182,6 +182,10 @@ final class ValidateCommand implements Callable<Integer> {
         }
     }
 
+    /** Where the Spark module comes from, for the errors of {@code --engine spark} and {@code serve-validator} without it. */
+    static final String SPARK_MISSING = "the Spark module is not on the class path: ./toploc in a checkout adds spark/target/lib for "
+            + "--engine spark and serve-validator; the distribution archive leaves Spark's ~290 MB of jars out (docs/spark.md)";
+
     /** Another engine, found through {@link ValidationEngine}'s service loader (the Spark one is not on the default class path). */
     private List<FileResult> onEngine(Settings settings, Columns columns, PrintWriter err) throws Exception {
         if (promptIds != null) {
@@ -197,8 +201,7 @@ final class ValidateCommand implements Callable<Integer> {
             }
         }
         if (found == null) {
-            throw new IllegalArgumentException("--engine " + engine + ": no such engine on the class path (local, or spark: ./toploc adds "
-                    + "spark/target/lib when --engine spark is given; a distribution carries it in lib/spark)");
+            throw new IllegalArgumentException("--engine " + engine + ": no such engine on the class path (local, or spark: " + SPARK_MISSING + ")");
         }
         List<String> pems = new ArrayList<>();
         for (Path p : trust) {

@@ -70,6 +70,20 @@ class ValidateCliTest {
         assertTrue(b.out().contains("sample 1: bad-input"), b.out());
     }
 
+    /** This module's tests run without the Spark module, as the distribution archive does: both commands say where it comes from. */
+    @Test
+    void withoutTheSparkModule_sparkEngineAndServeValidator_sayWhereItComes() throws Exception {
+        Path good = file("spark.jsonl", honestLine);
+        CliTest.Run v = run("validate", s(good), "--model", s(TINY), "--engine", "spark");
+        assertEquals(Toploc.BAD_INPUT, v.code(), v.out() + v.err());
+        assertTrue(v.err().contains("--engine spark: no such engine on the class path (local, or spark: the Spark module is not on the class path: "
+                + "./toploc in a checkout adds spark/target/lib"), v.err());
+        CliTest.Run sv = run("serve-validator", "--storage", s(dir), "--model", "tiny=" + s(TINY), "--port", "0");
+        assertEquals(Toploc.BAD_INPUT, sv.code(), sv.out() + sv.err());
+        assertTrue(sv.err().contains("serve-validator: the Spark module is not on the class path"), sv.err());
+        assertTrue(sv.err().contains("the distribution archive leaves Spark's ~290 MB of jars out"), sv.err());
+    }
+
     @Test
     void json_isOneObjectPerFile_withTheIssuesFields() throws Exception {
         Path a = file("a.jsonl", honestLine);
