@@ -21,8 +21,10 @@ public interface ValidatorService {
      * Starts serving files of {@code storage} against {@code models} (name to folder; all loaded before this
      * returns, a missing one named in the exception).
      *
+     * @param settings each model's settings by the same names (its policy: calibrated for that model's weights)
      * @param token the Bearer token every request must carry, or null for none
      * @param threads Spark task threads
      */
-    Running start(Path storage, Map<String, Path> models, Settings settings, String bind, int port, String token, int threads) throws Exception;
+    Running start(Path storage, Map<String, Path> models, Map<String, Settings> settings, String bind, int port, String token, int threads)
+            throws Exception;
 }

@@ -1,12 +1,12 @@
 package dev.toploc.cli;
 
-import dev.toploc.AcceptancePolicy;
 import dev.toploc.policy.Policies;
 import dev.toploc.CommitSpec;
 import dev.toploc.io.UntrustedFiles;
 import dev.toploc.rollouts.Settings;
 import dev.toploc.rollouts.ValidatorService;
 import dev.toploc.runtime.ComputeMode;
+import dev.toploc.runtime.Model;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -51,11 +51,31 @@ final class ServeValidatorCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Spark task threads (default: the machine's cores)")
     int threads;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
-    Path policyFile;
+    @Option(names = "--policy", paramLabel = "[NAME=]FILE", description = "a model's calibrated policy (repeatable; NAME=FILE names the "
+            + "model, a bare FILE is the only model's; default: each model folder's toploc-policy.json, else the reference's thresholds)")
+    java.util.List<String> policyArgs = new java.util.ArrayList<>();
 
     @Option(names = "--mode", defaultValue = "fp32", description = "recompute in fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
     String mode;
+
+    /** {@code --policy} by model name: {@code NAME=FILE} for a model given with {@code --model}, a bare FILE with one model only. */
+    private Map<String, Path> policyFiles() {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String a : policyArgs) {
+            int eq = a.indexOf('=');
+            String name = eq > 0 && models.containsKey(a.substring(0, eq)) ? a.substring(0, eq) : null;
+            if (name == null && models.size() != 1) {
+                throw new IllegalArgumentException("--policy " + a + ": with several models, name the model (--policy NAME=FILE, NAME one of "
+                        + models.keySet() + ")");
+            }
+            name = name != null ? name : models.keySet().iterator().next();
+            Path file = Path.of(eq > 0 && a.substring(0, eq).equals(name) ? a.substring(eq + 1) : a);
+            if (out.put(name, file) != null) {
+                throw new IllegalArgumentException("--policy given twice for model " + name);
+            }
+        }
+        return out;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -71,13 +91,21 @@ final class ServeValidatorCommand implements Callable<Integer> {
             }
         }
         CommitSpec spec = CommitSpec.DEFAULT;
-        // one policy for every served model: --policy (its model binding is not checked here), else the reference defaults
-        Policies.Choice chosen = policyFile != null ? Policies.fromFileWithoutModel(policyFile, spec) : Policies.defaults(spec);
-        AcceptancePolicy policy = chosen.policy();
-        err.println("policy: " + Terminal.escape(chosen.description()));
-        Settings settings = BareProofs.settings(spec, "auto", "auto", false, ComputeMode.fromWireName(mode), policy, "tolerant");
+        ComputeMode computeMode = ComputeMode.fromWireName(mode);
+        Map<String, Path> policyFiles = policyFiles();
         ValidatorService service = ServiceLoader.load(ValidatorService.class).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "serve-validator: " + ValidateCommand.SPARK_MISSING));
+        // each model its own policy, as validate chooses it: --policy for it, else its folder's toploc-policy.json, else the
+        // reference defaults; a policy file is checked against that model's weights
+        Map<String, Settings> settings = new LinkedHashMap<>();
+        for (var m : models.entrySet()) {
+            Policies.Choice chosen;
+            try (Model model = Model.load(m.getValue())) {
+                chosen = Policies.select(policyFiles.get(m.getKey()), m.getValue(), spec, model.identity().configDigest(), model.identity().weightsDigest());
+            }
+            err.println("policy for " + Terminal.escape(m.getKey()) + ": " + Terminal.escape(chosen.description()));
+            settings.put(m.getKey(), BareProofs.settings(spec, "auto", "auto", false, computeMode, chosen.policy(), "tolerant"));
+        }
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         ValidatorService.Running server = service.start(storage, models, settings, bind, port, token, n);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -82,6 +82,13 @@ class ValidateCliTest {
         assertEquals(Toploc.BAD_INPUT, sv.code(), sv.out() + sv.err());
         assertTrue(sv.err().contains("serve-validator: the Spark module is not on the class path"), sv.err());
         assertTrue(sv.err().contains("the distribution archive leaves Spark's ~290 MB of jars out"), sv.err());
+        // each served model has its own policy: with several, --policy names the model (checked before anything is loaded)
+        CliTest.Run unnamed = run("serve-validator", "--storage", s(dir), "--model", "a=" + s(TINY), "--model", "b=" + s(TINY), "--policy", "p.json");
+        assertEquals(Toploc.BAD_INPUT, unnamed.code(), unnamed.err());
+        assertTrue(unnamed.err().contains("--policy p.json: with several models, name the model (--policy NAME=FILE, NAME one of [a, b])"), unnamed.err());
+        CliTest.Run twice = run("serve-validator", "--storage", s(dir), "--model", "a=" + s(TINY), "--policy", "a=p.json", "--policy", "q.json");
+        assertEquals(Toploc.BAD_INPUT, twice.code(), twice.err());
+        assertTrue(twice.err().contains("--policy given twice for model a"), twice.err());
     }
 
     @Test

@@ -65,7 +65,7 @@ public final class ValidatorServer implements ValidatorService.Running {
 
     private final StorageNames names;
     private final Map<String, ModelRef> models;
-    private final Settings settings;
+    private final Map<String, Settings> settings;
     private final byte[] token;
     private final int threads;
     private final JobStore store;
@@ -75,7 +75,7 @@ public final class ValidatorServer implements ValidatorService.Running {
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
-    private ValidatorServer(StorageNames names, Map<String, ModelRef> models, Settings settings, byte[] token, int threads, JobStore store,
+    private ValidatorServer(StorageNames names, Map<String, ModelRef> models, Map<String, Settings> settings, byte[] token, int threads, JobStore store,
                             SparkSession spark, HttpServer http) {
         this.names = names;
         this.models = models;
@@ -88,10 +88,13 @@ public final class ValidatorServer implements ValidatorService.Running {
     }
 
     /** Starts: models identified (a missing one named), the state opened, unfinished jobs queued again, then HTTP. */
-    public static ValidatorServer start(Path storage, Map<String, Path> models, Settings settings, String bind, int port, String token, int threads)
-            throws Exception {
+    public static ValidatorServer start(Path storage, Map<String, Path> models, Map<String, Settings> settings, String bind, int port, String token,
+                                        int threads) throws Exception {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("no --model NAME=DIR given");
+        }
+        if (!settings.keySet().equals(models.keySet())) {
+            throw new IllegalArgumentException("settings for " + settings.keySet() + ", models " + models.keySet() + " (expected the same names)");
         }
         if (token != null && token.isBlank()) {
             throw new IllegalArgumentException("the token is empty");
@@ -110,7 +113,7 @@ public final class ValidatorServer implements ValidatorService.Running {
         JobStore store = new JobStore(state);
         SparkSession spark = LocalSpark.start(threads);
         HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 64);
-        ValidatorServer s = new ValidatorServer(names, refs, settings, token == null ? null : token.strip().getBytes(StandardCharsets.UTF_8), threads,
+        ValidatorServer s = new ValidatorServer(names, refs, Map.copyOf(settings), token == null ? null : token.strip().getBytes(StandardCharsets.UTF_8), threads,
                 store, spark, http);
         http.createContext("/", s::handle);
         http.setExecutor(Executors.newFixedThreadPool(4, r -> {
@@ -177,20 +180,21 @@ public final class ValidatorServer implements ValidatorService.Running {
         }
     }
 
-    private ModelRef modelFor(String file) throws StorageNames.BadName {
+    /** The name of the model {@code file} is checked against: the only one, or its first folder's. */
+    private String modelFor(String file) throws StorageNames.BadName {
         if (models.size() == 1) {
-            return models.values().iterator().next();
+            return models.keySet().iterator().next();
         }
         String first = file.substring(0, Math.max(file.indexOf('/'), 0));
-        ModelRef m = models.get(first);
-        if (m == null) {
+        if (!models.containsKey(first)) {
             throw new StorageNames.BadName("no model for '" + file + "': with several models, the first folder names one of " + models.keySet());
         }
-        return m;
+        return first;
     }
 
-    private List<FileResult> onSpark(List<Path> files, ModelRef model) throws Exception {
-        return SparkValidator.fileResults(SparkValidator.plan(spark, files, Columns.PRIME_RL, settings, List.of(), model, threads));
+    /** Files on Spark against model {@code name}, with that model's settings (its policy). */
+    private List<FileResult> onSpark(List<Path> files, String name) throws Exception {
+        return SparkValidator.fileResults(SparkValidator.plan(spark, files, Columns.PRIME_RL, settings.get(name), List.of(), models.get(name), threads));
     }
 
     private ObjectNode validateFile(String file, JsonNode req) throws Exception {
@@ -486,8 +490,8 @@ public final class ValidatorServer implements ValidatorService.Running {
     /** The service the CLI's {@code serve-validator} finds. */
     public static final class Service implements ValidatorService {
         @Override
-        public Running start(Path storage, Map<String, Path> models, Settings settings, String bind, int port, String token, int threads)
-                throws Exception {
+        public Running start(Path storage, Map<String, Path> models, Map<String, Settings> settings, String bind, int port, String token,
+                             int threads) throws Exception {
             return ValidatorServer.start(storage, models, settings, bind, port, token, threads);
         }
     }

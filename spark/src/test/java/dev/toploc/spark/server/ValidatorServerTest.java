@@ -1,6 +1,7 @@
 package dev.toploc.spark.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +54,7 @@ class ValidatorServerTest {
     }
 
     static ValidatorServer start(String token) throws Exception {
-        return ValidatorServer.start(storage, Map.of("tiny", RolloutFixtures.TINY), RolloutFixtures.settings(), "127.0.0.1", 0, token, 2);
+        return ValidatorServer.start(storage, Map.of("tiny", RolloutFixtures.TINY), Map.of("tiny", RolloutFixtures.settings()), "127.0.0.1", 0, token, 2);
     }
 
     record Reply(int code, JsonNode json) {
@@ -111,6 +112,28 @@ class ValidatorServerTest {
             assertEquals(409, post(s, "/validate/run1/good.parquet", validateBody(badSha)).code());       // another request, same name
             assertEquals(200, post(s, "/validate/run1/good.parquet", validateBody(goodSha)).code());      // the same: its status
         }
+    }
+
+    /** Two names for the same weights, one with thresholds no recomputation meets: each file is judged with its own model's settings. */
+    @Test
+    void eachModelIsJudgedWithItsOwnSettings() throws Exception {
+        for (String m : List.of("lenient", "strict")) {
+            Files.createDirectories(storage.resolve(m));
+            Files.copy(storage.resolve("run1/good.parquet"), storage.resolve(m + "/good.parquet"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        dev.toploc.rollouts.Settings lenient = RolloutFixtures.settings();
+        dev.toploc.rollouts.Settings strict = new dev.toploc.rollouts.Settings(lenient.spec(), lenient.layout(), lenient.positions(),
+                lenient.prefillChunk(), lenient.mode(), new dev.toploc.AcceptancePolicy(0, 0, 0, 0, "test: nothing inexact passes"), lenient.ties());
+        try (ValidatorServer s = ValidatorServer.start(storage, Map.of("lenient", RolloutFixtures.TINY, "strict", RolloutFixtures.TINY),
+                Map.of("lenient", lenient, "strict", strict), "127.0.0.1", 0, null, 2)) {
+            assertEquals(202, post(s, "/validate/lenient/good.parquet", validateBody(goodSha)).code());
+            assertEquals(202, post(s, "/validate/strict/good.parquet", validateBody(goodSha)).code());
+            assertEquals("accept", await(s, "/status/lenient/good.parquet").get("status").asText());
+            assertEquals("reject", await(s, "/status/strict/good.parquet").get("status").asText());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ValidatorServer.start(storage,
+                Map.of("tiny", RolloutFixtures.TINY), Map.of("other", RolloutFixtures.settings()), "127.0.0.1", 0, null, 1));
+        assertTrue(e.getMessage().contains("expected the same names"), e.getMessage());
     }
 
     @Test
