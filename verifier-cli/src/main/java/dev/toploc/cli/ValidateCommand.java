@@ -92,7 +92,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "fp32", description = "recompute in fp32, bf16 or fp16 (default ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill (--engine local)")
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}): a GPU runs the commits' top-k and the fp32 prefill (--engine local; "
+            + "cuda with another engine is refused)")
     String device;
 
     @Option(names = "--policy", paramLabel = "FILE", description = "calibrated policy (default: the reference's thresholds)")
@@ -133,6 +134,9 @@ final class ValidateCommand implements Callable<Integer> {
         List<FileResult> results = new ArrayList<>();
         if (engine.equals("local") && !trust.isEmpty()) {
             throw new IllegalArgumentException("--trust is for attestation files, which --engine spark reads");
+        }
+        if (!engine.equals("local") && device.equals("cuda")) {
+            throw new IllegalArgumentException("--device cuda is for --engine local: the " + engine + " engine's tasks recompute on the CPU runtime");
         }
         try (Device dev = Device.select(device, err); Model mdl = Model.load(model)) {
             // --policy, else the model folder's toploc-policy.json, else the reference defaults; said which

@@ -78,6 +78,9 @@ class ValidateCliTest {
         assertEquals(Toploc.BAD_INPUT, v.code(), v.out() + v.err());
         assertTrue(v.err().contains("--engine spark: no such engine on the class path (local, or spark: the Spark module is not on the class path: "
                 + "./toploc in a checkout adds spark/target/lib"), v.err());
+        CliTest.Run gpu = run("validate", s(good), "--model", s(TINY), "--engine", "spark", "--device", "cuda");
+        assertEquals(Toploc.BAD_INPUT, gpu.code(), gpu.err());
+        assertTrue(gpu.err().contains("--device cuda is for --engine local: the spark engine's tasks recompute on the CPU runtime"), gpu.err());
         CliTest.Run sv = run("serve-validator", "--storage", s(dir), "--model", "tiny=" + s(TINY), "--port", "0");
         assertEquals(Toploc.BAD_INPUT, sv.code(), sv.out() + sv.err());
         assertTrue(sv.err().contains("serve-validator: the Spark module is not on the class path"), sv.err());
