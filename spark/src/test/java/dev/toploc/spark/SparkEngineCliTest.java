@@ -63,5 +63,15 @@ class SparkEngineCliTest {
         assertEquals(2, noModel.code(), noModel.err());
         assertTrue(noModel.err().contains("no-model: not a directory"), noModel.err());
         assertTrue(!noModel.err().contains("\tat "), noModel.err());      // a message, not a stack trace
+        // serve-validator names the served model whose folder (or policy) is wrong, before anything listens
+        Run serve = run("serve-validator", "--storage", dir.toString(), "--model", "tiny=" + model, "--model", "gone=" + dir.resolve("no-model"),
+                "--port", "0");
+        assertEquals(2, serve.code(), serve.err());
+        assertTrue(serve.err().contains("model gone (" + dir.resolve("no-model") + "): "), serve.err());
+        assertTrue(serve.err().contains("policy for tiny: "), serve.err());
+        Run otherWeights = run("serve-validator", "--storage", dir.toString(), "--model", "b=" + RolloutFixtures.tinyB(), "--policy",
+                "b=" + RolloutFixtures.TINY.resolve("toploc-policy.json"), "--port", "0");
+        assertEquals(2, otherWeights.code(), otherWeights.err());
+        assertTrue(otherWeights.err().contains("model b ("), otherWeights.err());
     }
 }

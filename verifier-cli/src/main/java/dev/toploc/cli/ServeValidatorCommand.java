@@ -102,6 +102,8 @@ final class ServeValidatorCommand implements Callable<Integer> {
             Policies.Choice chosen;
             try (Model model = Model.load(m.getValue())) {
                 chosen = Policies.select(policyFiles.get(m.getKey()), m.getValue(), spec, model.identity().configDigest(), model.identity().weightsDigest());
+            } catch (dev.toploc.TopLocException | java.io.IOException e) {
+                throw new IllegalArgumentException("model " + m.getKey() + " (" + m.getValue() + "): " + e.getMessage(), e);
             }
             err.println("policy for " + Terminal.escape(m.getKey()) + ": " + Terminal.escape(chosen.description()));
             settings.put(m.getKey(), BareProofs.settings(spec, "auto", "auto", false, computeMode, chosen.policy(), "tolerant"));
