@@ -165,23 +165,7 @@ def quantize_folder(folder, layout, scale_dtype="F32", block=(128, 128)):
 
 def read_raw(path):
     """name -> (dtype, array): F8_E4M3 as uint8 codes, BF16/F32 widened to float32."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        body = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        dt = info["dtype"]
-        if dt == "F8_E4M3":
-            raw = np.frombuffer(body[a:b], dtype=np.uint8).reshape(info["shape"])
-        else:
-            raw = np.frombuffer(body[a:b], dtype=hf.DTYPES[dt]).reshape(info["shape"])
-            raw = (raw.astype(np.uint32) << 16).view(np.float32) if dt == "BF16" else raw.astype(np.float32)
-        out[name] = (dt, raw)
-    return out
+    return {name: (dt, raw if dt == "F8_E4M3" else hf.widen(dt, raw)) for name, (dt, raw) in hf.read_stored(path).items()}
 
 
 def dequantize(folder, cfg, drop=()):

@@ -41,8 +41,8 @@ def write_safetensors(path, tensors, dtype):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def read_safetensors(path):
-    """name -> float32 array (bf16/f16 widened exactly)."""
+def read_stored(path):
+    """name -> (dtype, array as stored): F32/F16 as float, BF16 as uint16 bits, F8_E4M3 as uint8 codes."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -52,9 +52,19 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         a, b = info["data_offsets"]
-        raw = np.frombuffer(body[a:b], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        out[name] = (raw.astype(np.uint32) << 16).view(np.float32) if info["dtype"] == "BF16" else raw.astype(np.float32)
+        dt = info["dtype"]
+        out[name] = (dt, np.frombuffer(body[a:b], dtype=np.uint8 if dt == "F8_E4M3" else DTYPES[dt]).reshape(info["shape"]))
     return out
+
+
+def widen(dtype, raw):
+    """A stored BF16/F16/F32 array as float32, exactly."""
+    return (raw.astype(np.uint32) << 16).view(np.float32) if dtype == "BF16" else raw.astype(np.float32)
+
+
+def read_safetensors(path):
+    """name -> float32 array (bf16/f16 widened exactly)."""
+    return {name: widen(dt, raw) for name, (dt, raw) in read_stored(path).items()}
 
 
 def load(folder, drop=()):
