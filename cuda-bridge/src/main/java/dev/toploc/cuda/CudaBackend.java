@@ -7,13 +7,10 @@ import dev.toploc.Dtype;
 import dev.toploc.InvalidStatesException;
 import dev.toploc.Compute;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -114,35 +111,12 @@ public final class CudaBackend implements TopKAccelerator {
     }
 
     private static Path find() throws CudaException {
-        String configured = System.getProperty("toploc.cuda.library");
-        if (configured != null && !configured.isBlank()) {
-            Path p = Path.of(configured);
-            if (!Files.isRegularFile(p)) {
-                throw new CudaException("library", "no CUDA library at -Dtoploc.cuda.library=" + configured);
-            }
-            return p;
+        try {
+            return dev.toploc.runtime.internal.NativeLibraries.locate("toploc.cuda.library", "toploc_cuda", CudaBackend.class, "CUDA library",
+                    "nvcc was not on the PATH when it was built");
+        } catch (java.io.IOException e) {
+            throw new CudaException("library", e.getMessage());
         }
-        String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux") ? "linux" : "other";
-        String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
-        String resource = "/META-INF/native/" + os + "-" + arch + "/libtoploc_cuda.so";
-        try (InputStream in = CudaBackend.class.getResourceAsStream(resource)) {
-            if (in != null) {
-                Path tmp = Files.createTempFile("libtoploc_cuda", ".so");
-                tmp.toFile().deleteOnExit();
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                return tmp;
-            }
-        } catch (IOException e) {
-            throw new CudaException("library", "cannot extract " + resource + ": " + e.getMessage());
-        }
-        for (String dir : System.getProperty("java.library.path", "").split(java.io.File.pathSeparator)) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, System.mapLibraryName("toploc_cuda"));
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        throw new CudaException("library", "no CUDA library: this build has no " + resource
-                + " (nvcc was not on the PATH when it was built) and java.library.path has no libtoploc_cuda.so");
     }
 
     /** The device, for logs. */

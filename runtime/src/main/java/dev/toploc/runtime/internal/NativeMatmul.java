@@ -3,7 +3,6 @@ package dev.toploc.runtime.internal;
 import dev.toploc.Compute;
 import dev.toploc.Dtype;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -11,10 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
@@ -409,34 +405,7 @@ public final class NativeMatmul {
     }
 
     private static Path locate() throws IOException {
-        String configured = System.getProperty("toploc.cpu.library");
-        if (configured != null && !configured.isBlank()) {
-            Path p = Path.of(configured);
-            if (!Files.isRegularFile(p)) {
-                throw new IOException("no native library at -Dtoploc.cpu.library=" + configured);
-            }
-            return p;
-        }
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux") ? "linux" : "other";
-        String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
-        String resource = "/META-INF/native/" + os + "-" + arch + "/libtoploc_cpu.so";
-        try (InputStream in = NativeMatmul.class.getResourceAsStream(resource)) {
-            if (in != null) {
-                Path tmp = Files.createTempFile("libtoploc_cpu", ".so");
-                tmp.toFile().deleteOnExit();
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                return tmp;
-            }
-        } catch (IOException e) {
-            throw new IOException("cannot extract " + resource + ": " + e.getMessage());
-        }
-        for (String dir : System.getProperty("java.library.path", "").split(java.io.File.pathSeparator)) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, System.mapLibraryName("toploc_cpu"));
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        throw new IOException("no native library: this build has no " + resource
-                + " (gcc was not on the PATH when toploc-runtime was built) and java.library.path has no libtoploc_cpu.so");
+        return NativeLibraries.locate("toploc.cpu.library", "toploc_cpu", NativeMatmul.class, "native library",
+                "gcc was not on the PATH when toploc-runtime was built");
     }
 }
