@@ -70,9 +70,13 @@ public final class Elementwise {
         return r.blend(b.and(0x80000000).or(0x7FC00000), nan).reinterpretAsFloats();
     }
 
-    /** {@code v} rounded to {@code mode} on every lane (only for bf16 or fp32 on the vector path). */
+    /** {@code v} rounded to {@code mode} on every lane: bf16 or fp32 (fp16 has no lane form here; its callers stay scalar). */
     static FloatVector round(FloatVector v, ComputeMode mode) {
-        return mode == ComputeMode.BF16 ? bf16(v) : v;
+        return switch (mode) {
+            case FP32 -> v;
+            case BF16 -> bf16(v);
+            case FP16 -> throw new IllegalArgumentException("fp16 rounding has no vector form: use the scalar path");
+        };
     }
 
     /**
